@@ -1,0 +1,35 @@
+# dstreams — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MASTER ?= local[2]
+BATCHES ?= 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv run test unit bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'pip>=24'
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed ## create .venv with dstreams and the test tools
+
+run: venv ## run the streaming word count on local[N] (MASTER=..., BATCHES=n to stop after n)
+	$(VENV)/bin/dstreams run examples/wordcount_generator.py --master '$(MASTER)' -- --batches $(BATCHES)
+
+test: venv ## run the whole test suite (starts the servers it needs itself)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+unit: venv ## run the unit tests only (no servers)
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+clean: ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis
+
+-include tests/cluster/cluster.mk

@@ -1,0 +1,205 @@
+"""DAGScheduler: runs an action as stages split at shuffle boundaries.
+
+Parent shuffles run first (only their missing map outputs); then the result stage. A task
+that raises is retried up to ``max_task_failures`` attempts, after which the job fails with
+the user's own exception (the remote traceback in its notes). A reduce task that cannot read
+a map output reports a fetch failure: that output is forgotten, the parent stage re-runs the
+missing maps, and the unfinished result tasks run again.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import Any
+
+from ..accumulators import merge_updates
+from ..errors import FetchFailedError, JobAbortedError
+from .backend import SchedulerBackend
+from .task import ResultTask, ShuffleMapTask, TaskResult
+
+__all__ = ["DAGScheduler"]
+
+log = logging.getLogger("dstreams.scheduler")
+
+
+class DAGScheduler:
+    """Turns jobs into stages and tasks for a SchedulerBackend."""
+
+    def __init__(self, backend: SchedulerBackend, max_task_failures: int = 4, max_stage_attempts: int = 4) -> None:
+        self.backend = backend
+        self.max_task_failures = max(1, max_task_failures)
+        self.max_stage_attempts = max(1, max_stage_attempts)
+        self._ids = itertools.count()
+        self._completed: dict[int, set[int]] = defaultdict(set)
+        self._locks: dict[int, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.stats = {"jobs": 0, "stages": 0, "tasks": 0, "task_failures": 0, "fetch_failures": 0}
+
+    # -- public --------------------------------------------------------------------------
+    def run_job(self, rdd: Any, func: Callable[[Any, Iterable], Any], partitions: list[int] | None = None) -> list:
+        """Return ``func(taskContext, iterator)`` for each requested partition of ``rdd``, in order."""
+        parts = list(range(rdd.getNumPartitions())) if partitions is None else list(partitions)
+        self.stats["jobs"] += 1
+        if not parts:
+            return []
+        results: dict[int, Any] = {}
+        remaining = parts
+        for attempt in range(self.max_stage_attempts):
+            self._ensure_parents(rdd)
+            stage_id = self._new_stage()
+            tasks = [ResultTask(stage_id, p, rdd, func, attempt) for p in remaining]
+            done, lost = self._run_stage(stage_id, tasks)
+            results.update(done)
+            if not lost:
+                return [results[p] for p in parts]
+            self._forget_outputs(lost)
+            remaining = [p for p in parts if p not in results]
+        raise JobAbortedError(
+            f"job aborted: the result stage of RDD {rdd.id} hit fetch failures {self.max_stage_attempts} "
+            f"times in a row (shuffle outputs keep disappearing: is the shuffle store being cleared?)")
+
+    def forget_shuffle(self, shuffle_id: int) -> None:
+        """Drop the bookkeeping of a shuffle whose outputs were deleted."""
+        self._completed.pop(shuffle_id, None)
+        with self._locks_guard:
+            self._locks.pop(shuffle_id, None)
+
+    def shuffle_complete(self, dep: Any) -> bool:
+        return len(self._completed.get(dep.shuffle_id, ())) == dep.rdd.getNumPartitions()
+
+    # -- stages ----------------------------------------------------------------------------
+    def _new_stage(self) -> int:
+        self.stats["stages"] += 1
+        return next(self._ids)
+
+    def _ensure_parents(self, rdd: Any) -> None:
+        for dep in _parent_shuffles(rdd, self.backend.env.block_store):
+            self._ensure_shuffle(dep)
+
+    def _lock_for(self, shuffle_id: int) -> threading.Lock:
+        with self._locks_guard:
+            lock = self._locks.get(shuffle_id)
+            if lock is None:
+                lock = self._locks[shuffle_id] = threading.Lock()
+            return lock
+
+    def _ensure_shuffle(self, dep: Any) -> None:
+        sid = dep.shuffle_id
+        with self._lock_for(sid):
+            num_maps = dep.rdd.getNumPartitions()
+            for attempt in range(self.max_stage_attempts):
+                done = self._completed[sid]
+                missing = [m for m in range(num_maps) if m not in done]
+                if not missing:
+                    return
+                self._ensure_parents(dep.rdd)
+                stage_id = self._new_stage()
+                tasks = [ShuffleMapTask(stage_id, m, dep, attempt) for m in missing]
+                finished, lost = self._run_stage(stage_id, tasks)
+                done.update(finished)
+                self._forget_outputs(lost)
+            raise JobAbortedError(
+                f"job aborted: the map stage of shuffle {sid} hit fetch failures "
+                f"{self.max_stage_attempts} times in a row")
+
+    def _forget_outputs(self, lost: list[FetchFailedError]) -> None:
+        for ff in lost:
+            self.stats["fetch_failures"] += 1
+            log.info("fetch failure, recomputing map output: %s", ff)
+            self._completed.get(ff.shuffle_id, set()).discard(ff.map_id)
+
+    def _run_stage(self, stage_id: int, tasks: list) -> tuple[dict[int, Any], list[FetchFailedError]]:
+        """Run tasks, retrying failed attempts; return ({partition: value}, fetch failures)."""
+        backend = self.backend
+        futures: dict[Future, Any] = {}
+        for t in tasks:
+            futures[backend.submit(t, stage_id)] = t
+        self.stats["tasks"] += len(tasks)
+        results: dict[int, Any] = {}
+        failures: dict[int, int] = defaultdict(int)
+        lost: list[FetchFailedError] = []
+        fatal: tuple[Any, TaskResult] | None = None
+        try:
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    task = futures.pop(fut)
+                    res = _result_of(fut, task)
+                    if res.ok:
+                        if task.partition not in results:
+                            results[task.partition] = res.value
+                            merge_updates(res.accumulator_updates)
+                    elif res.fetch_failed is not None:
+                        lost.append(res.fetch_failed)
+                    else:
+                        self.stats["task_failures"] += 1
+                        failures[task.partition] += 1
+                        n = failures[task.partition]
+                        log.warning("task %s failed (attempt %d of %d): %s", task, n,
+                                    self.max_task_failures, res.error)
+                        if fatal is None and n >= self.max_task_failures:
+                            fatal = (task, res)
+                        elif fatal is None and not lost:
+                            retry = _next_attempt(task)
+                            futures[backend.submit(retry, stage_id)] = retry
+                            self.stats["tasks"] += 1
+        finally:
+            backend.stage_finished(stage_id)
+        if fatal is not None:
+            raise _job_failure(*fatal, self.max_task_failures)
+        return results, lost
+
+
+def _next_attempt(task: Any) -> Any:
+    if isinstance(task, ShuffleMapTask):
+        return ShuffleMapTask(task.stage_id, task.partition, task.dep, task.attempt + 1)
+    return ResultTask(task.stage_id, task.partition, task.rdd, task.func, task.attempt + 1)
+
+
+def _result_of(fut: Future, task: Any) -> TaskResult:
+    try:
+        return fut.result()
+    except BaseException as exc:  # noqa: BLE001 - the backend lost the task (executor died, ...)
+        return TaskResult(task.stage_id, task.partition, task.attempt, error=exc,
+                          traceback=f"{type(exc).__name__}: {exc}")
+
+
+def _job_failure(task: Any, res: TaskResult, attempts: int) -> BaseException:
+    exc = res.error
+    assert exc is not None
+    header = (f"dstreams: job aborted: task {task.partition} in stage {task.stage_id} failed "
+              f"{attempts} times; most recent failure on executor {res.executor_id}")
+    if exc.__traceback__ is None and res.traceback:
+        header += ":\n" + res.traceback.rstrip()
+    try:
+        exc.add_note(header)
+    except AttributeError:
+        pass
+    return exc
+
+
+def _parent_shuffles(rdd: Any, block_store: Any) -> list:
+    """Return the shuffle dependencies the job's final stage reads, nearest first.
+
+    The walk stops at checkpointed RDDs (their lineage is cut) and at persisted RDDs whose
+    partitions are all in the block store (nothing above them needs computing)."""
+    found: list = []
+    seen: set[int] = set()
+    stack = [rdd]
+    while stack:
+        r = stack.pop()
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        if r._storage_level is not None and r._all_blocks_stored(block_store):
+            continue
+        for dep in r.dependencies():
+            if dep.is_shuffle:
+                found.append(dep)
+            else:
+                stack.append(dep.rdd)
+    return found

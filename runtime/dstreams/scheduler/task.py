@@ -1,0 +1,98 @@
+"""Tasks and the function every executor uses to run one."""
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import FetchFailedError
+from ..storage.shuffle import write_shuffle
+from ..taskcontext import ExecutorEnv, TaskContext
+
+__all__ = ["ShuffleMapTask", "ResultTask", "TaskResult", "run_task"]
+
+
+class ShuffleMapTask:
+    """Compute one partition of a shuffle's parent and store its buckets."""
+
+    __slots__ = ("stage_id", "partition", "attempt", "dep")
+
+    def __init__(self, stage_id: int, partition: int, dep: Any, attempt: int = 0) -> None:
+        self.stage_id = stage_id
+        self.partition = partition
+        self.dep = dep
+        self.attempt = attempt
+
+    def run(self, tc: TaskContext) -> None:
+        dep = self.dep
+        rdd = dep.rdd
+        records = rdd.iterator(rdd.partitions()[self.partition], tc)
+        p = dep.partitioner
+        buckets = write_shuffle(records, p.numPartitions, p.partitionFunc, dep.aggregator)
+        tc.env.shuffle_store.write(dep.shuffle_id, self.partition, buckets)
+        return None
+
+    def __repr__(self) -> str:
+        return f"ShuffleMapTask(stage={self.stage_id}, partition={self.partition}, attempt={self.attempt})"
+
+
+class ResultTask:
+    """Compute one partition of the job's final RDD and apply the action's function to it."""
+
+    __slots__ = ("stage_id", "partition", "attempt", "rdd", "func")
+
+    def __init__(self, stage_id: int, partition: int, rdd: Any, func: Callable, attempt: int = 0) -> None:
+        self.stage_id = stage_id
+        self.partition = partition
+        self.rdd = rdd
+        self.func = func
+        self.attempt = attempt
+
+    def run(self, tc: TaskContext) -> Any:
+        rdd = self.rdd
+        return self.func(tc, rdd.iterator(rdd.partitions()[self.partition], tc))
+
+    def __repr__(self) -> str:
+        return f"ResultTask(stage={self.stage_id}, partition={self.partition}, attempt={self.attempt})"
+
+
+@dataclass
+class TaskResult:
+    """What a task attempt produced: a value, or an error with its formatted traceback."""
+
+    stage_id: int
+    partition: int
+    attempt: int
+    value: Any = None
+    error: BaseException | None = None
+    traceback: str = ""
+    fetch_failed: FetchFailedError | None = None
+    accumulator_updates: dict = field(default_factory=dict)
+    duration: float = 0.0
+    executor_id: str = "driver"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.fetch_failed is None
+
+
+def run_task(task: ShuffleMapTask | ResultTask, env: ExecutorEnv) -> TaskResult:
+    """Run one task attempt in this thread; never raises."""
+    tc = TaskContext(task.stage_id, task.partition, task.attempt, env)
+    TaskContext._set(tc)
+    start = time.perf_counter()
+    res = TaskResult(task.stage_id, task.partition, task.attempt, executor_id=env.executor_id)
+    try:
+        res.value = task.run(tc)
+        res.accumulator_updates = tc.accumulator_updates
+    except FetchFailedError as exc:
+        res.fetch_failed = exc
+    except BaseException as exc:  # noqa: BLE001 - any user error fails this attempt only
+        res.error = exc
+        res.traceback = traceback.format_exc()
+    finally:
+        TaskContext._set(None)
+        res.duration = time.perf_counter() - start
+    return res
