@@ -31,6 +31,8 @@ class Broadcast(Generic[T]):
     def value(self) -> T:
         if self._destroyed:
             raise RuntimeError(f"broadcast {self.bid} was destroyed and cannot be used")
+        if self._value is _UNLOADED:
+            self._value = _fetch(self.bid)
         return self._value
 
     def unpersist(self, blocking: bool = False) -> None:
@@ -53,10 +55,18 @@ class Broadcast(Generic[T]):
         return f"Broadcast<id={self.bid}>"
 
 
+_UNLOADED: Any = object()
+
+
 def _load_broadcast(bid: int) -> Broadcast:
+    """Unpickle a broadcast as a stub; its value is fetched on first use inside a task."""
+    return Broadcast(bid, _UNLOADED)
+
+
+def _fetch(bid: int) -> Any:
     tc = TaskContext.get()
     if tc is None:
-        raise RuntimeError(f"broadcast {bid} was unpickled outside a task")
+        raise RuntimeError(f"broadcast {bid}'s value can only be read on the driver or inside a task")
     env = tc.env
     cache = env.broadcasts
     if bid not in cache:
@@ -66,4 +76,4 @@ def _load_broadcast(bid: int) -> Broadcast:
                 if block is None:
                     raise BlockNotFoundError(f"broadcast {bid} is not in the block store (destroyed?)")
                 cache[bid] = block[0]
-    return Broadcast(bid, cache[bid])
+    return cache[bid]

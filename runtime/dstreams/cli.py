@@ -25,14 +25,15 @@ def _run(ns: argparse.Namespace) -> int:
         os.environ["DSTREAMS_APP_NAME"] = ns.name
     for item in ns.conf or []:
         key, _, value = item.partition("=")
+        if not key or not _:
+            print(f"dstreams: --conf expects KEY=VALUE, got {item!r}", file=sys.stderr)
+            return 2
         os.environ["DSTREAMS_CONF_" + key] = value
     app = ns.app
     if not os.path.exists(app):
         print(f"dstreams: application file not found: {app}", file=sys.stderr)
         return 2
     args = list(ns.args)
-    if args and args[0] == "--":
-        args = args[1:]
     sys.argv = [app, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(app)))
     try:
@@ -46,7 +47,9 @@ def _run(ns: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dstreams", description="Run DStream programs.")
+    parser = argparse.ArgumentParser(
+        prog="dstreams", description="Run DStream programs.",
+        epilog="Application arguments go after '--': dstreams run app.py --master local[4] -- --batches 5")
     parser.add_argument("--log-level", default=os.environ.get("DSTREAMS_LOG_LEVEL", "WARNING"),
                         help="log level of dstreams' own messages (default WARNING)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,11 +58,42 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--master", help="local[N], local[*], local-cluster[N] or redis://host:port/db")
     run.add_argument("--name", help="application name")
     run.add_argument("--conf", action="append", metavar="KEY=VALUE", help="configuration entry")
-    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the application (after --)")
-    ns = parser.parse_args(argv)
+    drv = sub.add_parser("driver", help="run an application file as the driver of a cluster app")
+    drv.add_argument("app", help="the Python file to run")
+    drv.add_argument("--master", required=True, help="redis://host:port/db (or local-cluster[N])")
+    drv.add_argument("--app-id", help="application id shared with the executors (default: generated)")
+    drv.add_argument("--name", help="application name")
+    drv.add_argument("--conf", action="append", metavar="KEY=VALUE", help="configuration entry")
+    ex = sub.add_parser("executor", help="run an executor serving one application")
+    ex.add_argument("--master", required=True, help="redis://host:port/db")
+    ex.add_argument("--app-id", required=True, help="the application id of the driver")
+    ex.add_argument("--executor-id", help="executor id (default: host-pid-random)")
+    ex.add_argument("--cores", type=int, default=int(os.environ.get("DSTREAMS_EXECUTOR_CORES", "1")),
+                    help="tasks run at once (default 1: one Python process per core scales best)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app_args: list[str] = []
+    if "--" in argv:  # everything after "--" belongs to the application
+        i = argv.index("--")
+        argv, app_args = argv[:i], argv[i + 1:]
+    ns, extra = parser.parse_known_args(argv)
+    if extra and ns.command not in ("run", "driver"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    ns.args = extra + app_args
     logging.basicConfig(level=ns.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if ns.command == "run":
         return _run(ns)
+    if ns.command == "driver":
+        if ns.app_id:
+            os.environ["DSTREAMS_APP_ID"] = ns.app_id
+        return _run(ns)
+    if ns.command == "executor":
+        from .executor.redisconn import RedisUnavailableError
+        from .executor.worker import main as executor_main
+        try:
+            return executor_main(ns.master, ns.app_id, ns.executor_id, ns.cores)
+        except RedisUnavailableError as exc:
+            print(f"dstreams executor: {exc}", file=sys.stderr)
+            return 2
     parser.error(f"unknown command {ns.command}")
     return 2
 

@@ -72,7 +72,9 @@ class Context:
                 raise ValueError(
                     f"Cannot run multiple Contexts at once; existing Context(app={Context._active.appName}, "
                     f"master={Context._active.master}) is still running: stop() it first")
-            self.conf: dict[str, Any] = dict(conf or {})
+            self.conf: dict[str, Any] = {k[len("DSTREAMS_CONF_"):]: v for k, v in os.environ.items()
+                                         if k.startswith("DSTREAMS_CONF_")}
+            self.conf.update(conf or {})
             master = master or self.conf.get("dstreams.master") or os.environ.get("DSTREAMS_MASTER") or DEFAULT_MASTER
             self._master: Master = parse_master(master)
             self.master = self._master.url

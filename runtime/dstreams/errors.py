@@ -12,6 +12,7 @@ __all__ = [
     "JobAbortedError",
     "ContextStoppedError",
     "ContextUsedInTaskError",
+    "TaskLostError",
 ]
 
 
@@ -66,3 +67,8 @@ class ContextStoppedError(DStreamsError, RuntimeError):
 
 class ContextUsedInTaskError(DStreamsError, RuntimeError):
     """A Context was referenced from code that runs in tasks."""
+
+
+class TaskLostError(DStreamsError):
+    """The executor running a task was lost (or Redis lost the task); the task is rescheduled
+    without counting as one of its failures."""

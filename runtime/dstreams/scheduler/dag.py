@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from ..accumulators import merge_updates
-from ..errors import FetchFailedError, JobAbortedError
+from ..errors import FetchFailedError, JobAbortedError, TaskLostError
 from .backend import SchedulerBackend
 from .task import ResultTask, ShuffleMapTask, TaskResult
 
@@ -33,6 +33,7 @@ class DAGScheduler:
         self.backend = backend
         self.max_task_failures = max(1, max_task_failures)
         self.max_stage_attempts = max(1, max_stage_attempts)
+        self.max_task_losses = 100  # executor losses are not the task's fault, but bound them
         self._ids = itertools.count()
         self._completed: dict[int, set[int]] = defaultdict(set)
         self._locks: dict[int, threading.Lock] = {}
@@ -107,10 +108,18 @@ class DAGScheduler:
                 f"{self.max_stage_attempts} times in a row")
 
     def _forget_outputs(self, lost: list[FetchFailedError]) -> None:
-        for ff in lost:
-            self.stats["fetch_failures"] += 1
-            log.info("fetch failure, recomputing map output: %s", ff)
-            self._completed.get(ff.shuffle_id, set()).discard(ff.map_id)
+        """Forget the reported map outputs and every other output of those shuffles that the
+        store no longer has (a store that lost one output has usually lost more)."""
+        store = self.backend.env.shuffle_store
+        for sid in {ff.shuffle_id for ff in lost}:
+            done = self._completed.get(sid)
+            if done is None:
+                continue
+            reported = {ff.map_id for ff in lost if ff.shuffle_id == sid}
+            gone = reported | set(store.missing_outputs(sid, sorted(done - reported)))
+            self.stats["fetch_failures"] += len(reported)
+            log.info("fetch failure in shuffle %d: recomputing map outputs %s", sid, sorted(gone))
+            done -= gone
 
     def _run_stage(self, stage_id: int, tasks: list) -> tuple[dict[int, Any], list[FetchFailedError]]:
         """Run tasks, retrying failed attempts; return ({partition: value}, fetch failures)."""
@@ -121,6 +130,7 @@ class DAGScheduler:
         self.stats["tasks"] += len(tasks)
         results: dict[int, Any] = {}
         failures: dict[int, int] = defaultdict(int)
+        losses: dict[int, int] = defaultdict(int)
         lost: list[FetchFailedError] = []
         fatal: tuple[Any, TaskResult] | None = None
         try:
@@ -135,6 +145,12 @@ class DAGScheduler:
                             merge_updates(res.accumulator_updates)
                     elif res.fetch_failed is not None:
                         lost.append(res.fetch_failed)
+                    elif isinstance(res.error, TaskLostError) and losses[task.partition] < self.max_task_losses:
+                        losses[task.partition] += 1
+                        log.info("task %s lost (%s); resubmitting", task, res.error)
+                        if fatal is None:
+                            retry = _next_attempt(task)
+                            futures[backend.submit(retry, stage_id)] = retry
                     else:
                         self.stats["task_failures"] += 1
                         failures[task.partition] += 1

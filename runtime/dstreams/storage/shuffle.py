@@ -81,6 +81,10 @@ class ShuffleStore(ABC):
     def has_output(self, shuffle_id: int, map_id: int) -> bool:
         """Return whether the map output is (still) stored."""
 
+    def missing_outputs(self, shuffle_id: int, map_ids: list[int]) -> list[int]:
+        """Return the map ids among ``map_ids`` whose output is no longer stored."""
+        return [m for m in map_ids if not self.has_output(shuffle_id, m)]
+
     @abstractmethod
     def remove_shuffle(self, shuffle_id: int) -> None:
         """Delete every output of a shuffle."""

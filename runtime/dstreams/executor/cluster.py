@@ -1,0 +1,421 @@
+"""The driver side of the cluster masters: tasks go to executor processes through Redis.
+
+``local-cluster[N]`` starts a private redis-server (unless ``DSTREAMS_REDIS_URL`` is set) and N
+executor processes on this host; ``redis://host:port/db`` expects executors started separately
+(``dstreams executor``), as the Kubernetes operator does in pods. Both use the same backend.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import pickle
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from concurrent.futures import Future
+from typing import Any
+
+from ..errors import DStreamsError, TaskLostError as ExecutorLostError
+from ..scheduler.backend import SchedulerBackend
+from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult
+from ..serialization import dumps
+from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
+from ..taskcontext import ExecutorEnv
+from .protocol import STOP, ExecutorInfo, Keys
+from .redisconn import RedisUnavailableError, connect, redact
+
+__all__ = ["RedisBackend", "LocalCluster", "ExecutorLostError", "make_backend"]
+
+log = logging.getLogger("dstreams.cluster")
+
+
+class DriverConflictError(DStreamsError):
+    """Another live driver already runs this application id on the same Redis."""
+
+
+class _Exec:
+    __slots__ = ("info", "free", "running")
+
+    def __init__(self, info: ExecutorInfo) -> None:
+        self.info = info
+        self.free = info.cores
+        self.running: set[int] = set()
+
+
+class RedisBackend(SchedulerBackend):
+    """Dispatches tasks to registered executors' queues and collects their results."""
+
+    def __init__(self, redis_url: str, app_id: str, conf: dict[str, Any], expected_executors: int = 0,
+                 launcher: "LocalCluster | None" = None) -> None:
+        self.redis_url = redis_url
+        self.r = connect(redis_url)
+        self.keys = Keys(app_id)
+        self.session = uuid.uuid4().hex[:12]
+        self.conf = conf
+        codec = Codec(str(conf.get("dstreams.compression", os.environ.get("DSTREAMS_COMPRESSION", "none"))))
+        self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec))
+        self.expected = expected_executors
+        self.launcher = launcher
+        self.heartbeat_ttl = float(conf.get("dstreams.executor.heartbeatTimeout", 3.0))
+        self._lock = threading.Lock()
+        self._executors: dict[str, _Exec] = {}
+        self._pending: deque[int] = deque()
+        self._tasks: dict[int, tuple[Any, str, Future, str | None]] = {}
+        self._payloads: dict[str, bytes] = {}
+        self._task_ids = itertools.count()
+        self._stopped = threading.Event()
+        self.lost_executors = 0
+        self._claim_driver()
+        self._threads = [
+            threading.Thread(target=self._result_loop, name="dstreams-results", daemon=True),
+            threading.Thread(target=self._monitor_loop, name="dstreams-monitor", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    # -- driver identity -----------------------------------------------------------------------
+    def _claim_driver(self) -> None:
+        ttl = int(self.heartbeat_ttl * 1000) + 2000
+        if not self.r.set(self.keys.driver, self.session, nx=True, px=ttl):
+            other = self.r.get(self.keys.driver)
+            raise DriverConflictError(
+                f"application {self.keys.app_id!r} already has a live driver (session "
+                f"{other.decode() if other else '?'}) on Redis {redact(self.redis_url)}; stop it or use another app id")
+        pipe = self.r.pipeline(transaction=False)
+        pipe.set(self.keys.epoch, self.session)
+        pipe.delete(self.keys.results)  # leftovers of a previous driver of this app
+        pipe.execute()
+        for eid in self.r.smembers(self.keys.executors):
+            self.r.delete(self.keys.queue(eid.decode()))
+
+    @property
+    def default_parallelism(self) -> int:
+        with self._lock:
+            cores = sum(e.info.cores for e in self._executors.values())
+        return max(cores, self.expected, 2)
+
+    def executor_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._executors)
+
+    def wait_for_executors(self, n: int, timeout: float) -> None:
+        """Block until ``n`` executors are registered, or raise with what is known."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._refresh_executors()
+            if len(self._executors) >= n:
+                return
+            if self.launcher is not None:
+                self.launcher.check_alive()
+            time.sleep(0.05)
+        raise DStreamsError(f"only {len(self._executors)} of {n} executors registered within {timeout:.0f}s"
+                            + (self.launcher.logs_tail() if self.launcher else ""))
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def submit(self, task: ShuffleMapTask | ResultTask, stage_key: object) -> "Future[TaskResult]":
+        key = f"{self.session}-{stage_key}"
+        if key not in self._payloads:
+            if isinstance(task, ShuffleMapTask):
+                payload = dumps(("map", task.dep), "stage")
+            else:
+                payload = dumps(("result", task.rdd, task.func), "stage")
+            self.r.set(self.keys.stage(key), payload)
+            self._payloads[key] = payload
+        fut: Future = Future()
+        tid = next(self._task_ids)
+        with self._lock:
+            self._tasks[tid] = (task, key, fut, None)
+            self._pending.append(tid)
+            self._dispatch_locked()
+        return fut
+
+    def _dispatch_locked(self) -> None:
+        if not self._pending:
+            return
+        pipe = None
+        for ex in sorted(self._executors.values(), key=lambda e: -e.free):
+            while ex.free > 0 and self._pending:
+                tid = self._pending.popleft()
+                entry = self._tasks.get(tid)
+                if entry is None:
+                    continue
+                task, key, fut, _ = entry
+                self._tasks[tid] = (task, key, fut, ex.info.executor_id)
+                ex.free -= 1
+                ex.running.add(tid)
+                if pipe is None:
+                    pipe = self.r.pipeline(transaction=False)
+                msg = pickle.dumps((tid, key, task.stage_id, task.partition, task.attempt), protocol=5)
+                pipe.rpush(self.keys.queue(ex.info.executor_id), msg)
+        if pipe is not None:
+            pipe.execute()
+
+    def stage_finished(self, stage_key: object) -> None:
+        key = f"{self.session}-{stage_key}"
+        if self._payloads.pop(key, None) is not None:
+            try:
+                self.r.unlink(self.keys.stage(key))
+            except Exception:  # noqa: BLE001
+                pass
+
+    # -- results -------------------------------------------------------------------------------
+    def _result_loop(self) -> None:
+        r = connect(self.redis_url)
+        while not self._stopped.is_set():
+            try:
+                item = r.blpop([self.keys.results], timeout=1)
+            except Exception as exc:  # noqa: BLE001 - Redis restarting
+                log.warning("result listener: %s", exc)
+                self._stopped.wait(0.5)
+                continue
+            if item is None:
+                continue
+            tid, blob = pickle.loads(item[1])
+            with self._lock:
+                entry = self._tasks.pop(tid, None)
+                if entry is None:
+                    continue  # a task already declared lost, or from a previous driver
+                _, _, fut, eid = entry
+                entry = None  # hold no task (and so no RDD lineage) past its result
+                ex = self._executors.get(eid) if eid else None
+                if ex is not None and tid in ex.running:
+                    ex.running.discard(tid)
+                    ex.free += 1
+                self._dispatch_locked()
+            try:
+                res = pickle.loads(blob)
+            except Exception as exc:  # noqa: BLE001 - e.g. a class the driver cannot import
+                fut.set_exception(DStreamsError(f"cannot unpickle a task result: {exc}"))
+                continue
+            fut.set_result(res)
+
+    # -- membership and failure detection ------------------------------------------------------
+    def _refresh_executors(self) -> None:
+        ids = [i.decode() for i in self.r.smembers(self.keys.executors)]
+        beats = self.r.mget([self.keys.heartbeat(i) for i in ids]) if ids else []
+        alive = {i: pickle.loads(b) for i, b in zip(ids, beats) if b is not None}
+        lost: list[tuple[str, list[int]]] = []
+        with self._lock:
+            for eid, info in alive.items():
+                if eid not in self._executors:
+                    self._executors[eid] = _Exec(info)
+                    log.info("executor %s registered (%s, pid %s, %d cores)", eid, info.host, info.pid, info.cores)
+            for eid in list(self._executors):
+                if eid not in alive:
+                    ex = self._executors.pop(eid)
+                    lost.append((eid, sorted(ex.running)))
+            self._dispatch_locked()
+        for eid, running in lost:
+            self.lost_executors += 1
+            log.warning("executor %s lost (no heartbeat for %.1fs); rescheduling %d tasks",
+                        eid, self.heartbeat_ttl, len(running))
+            try:
+                self.r.srem(self.keys.executors, eid)
+                self.r.delete(self.keys.queue(eid))
+            except Exception:  # noqa: BLE001
+                pass
+            self._fail_tasks(running, ExecutorLostError(f"executor {eid} was lost while running the task"))
+
+    def _fail_tasks(self, tids: list[int], exc: BaseException) -> None:
+        futs = []
+        with self._lock:
+            for tid in tids:
+                entry = self._tasks.pop(tid, None)
+                if entry is not None:
+                    futs.append(entry[2])
+        for fut in futs:
+            fut.set_exception(exc)
+
+    def _check_epoch(self) -> None:
+        if self.r.get(self.keys.epoch) is not None:
+            return
+        log.error("Redis lost this application's data (restarted without persistence?); "
+                  "re-publishing stages and rescheduling running tasks")
+        pipe = self.r.pipeline(transaction=False)
+        pipe.set(self.keys.epoch, self.session)
+        pipe.set(self.keys.driver, self.session, px=int(self.heartbeat_ttl * 1000) + 2000)
+        for key, payload in list(self._payloads.items()):
+            pipe.set(self.keys.stage(key), payload)
+        pipe.execute()
+        with self._lock:
+            inflight = [tid for tid, e in self._tasks.items() if e[3] is not None]
+            for ex in self._executors.values():
+                ex.running.clear()
+                ex.free = ex.info.cores
+        self._fail_tasks(inflight, ExecutorLostError("Redis lost its data while the task was queued or running"))
+
+    def _monitor_loop(self) -> None:
+        interval = min(0.5, self.heartbeat_ttl / 4)
+        while not self._stopped.wait(interval):
+            try:
+                self._check_epoch()
+                owner = self.r.get(self.keys.driver)
+                if owner is not None and owner.decode() != self.session:
+                    log.error("another driver took over application %s", self.keys.app_id)
+                self.r.set(self.keys.driver, self.session, px=int(self.heartbeat_ttl * 1000) + 2000)
+                self._refresh_executors()
+                if self.launcher is not None:
+                    self.launcher.restart_dead()
+            except Exception as exc:  # noqa: BLE001 - keep monitoring through Redis hiccups
+                log.warning("monitor: %s", exc)
+
+    # -- shutdown ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        try:
+            ids = [i.decode() for i in self.r.smembers(self.keys.executors)]
+            pipe = self.r.pipeline(transaction=False)
+            for eid in ids:
+                pipe.delete(self.keys.queue(eid))
+                pipe.rpush(self.keys.queue(eid), STOP)
+            pipe.execute()
+        except Exception:  # noqa: BLE001
+            pass
+        if self.launcher is not None:
+            self.launcher.stop()
+        try:
+            delete_app_keys(self.r, self.keys.prefix)
+        except Exception:  # noqa: BLE001
+            pass
+        self._fail_tasks(list(self._tasks), DStreamsError("the Context was stopped"))
+
+
+def delete_app_keys(r: Any, prefix: str) -> int:
+    """Delete every key of an application; return how many."""
+    n = 0
+    batch: list = []
+    for k in r.scan_iter(prefix + "*", count=1000):
+        batch.append(k)
+        if len(batch) >= 500:
+            n += r.unlink(*batch)
+            batch = []
+    if batch:
+        n += r.unlink(*batch)
+    return n
+
+
+# -- local-cluster ---------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalCluster:
+    """A private redis-server and N executor processes on this host, restarted if they die."""
+
+    def __init__(self, n: int, app_id: str, redis_url: str | None) -> None:
+        self.n = n
+        self.app_id = app_id
+        self._stopping = False
+        self._dir = tempfile.mkdtemp(prefix="dstreams-local-cluster-")
+        self._redis: subprocess.Popen | None = None
+        self.redis_url = redis_url or self._start_redis()
+        self._procs: list[subprocess.Popen] = []
+        self._count = 0
+
+    def _start_redis(self) -> str:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RedisUnavailableError(
+                "local-cluster needs redis-server on PATH (Debian: apt-get install redis-server) "
+                "or DSTREAMS_REDIS_URL pointing at a running Redis")
+        port = _free_port()
+        log_path = os.path.join(self._dir, "redis.log")
+        self._redis = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self._dir, "--logfile", log_path],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                connect(url, timeout=0.5)
+                return url
+            except RedisUnavailableError:
+                if self._redis.poll() is not None or time.monotonic() > deadline:
+                    tail = open(log_path).read()[-2000:] if os.path.exists(log_path) else ""
+                    raise RedisUnavailableError(f"redis-server did not start on port {port}:\n{tail}")
+                time.sleep(0.05)
+
+    def start_executors(self) -> None:
+        for _ in range(self.n):
+            self._procs.append(self._spawn())
+
+    def _spawn(self) -> subprocess.Popen:
+        eid = f"exec-{self._count}"
+        self._count += 1
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
+        log_file = open(os.path.join(self._dir, f"{eid}.log"), "wb")
+        return subprocess.Popen(
+            [sys.executable, "-m", "dstreams.cli", "executor", "--master", self.redis_url,
+             "--app-id", self.app_id, "--executor-id", eid],
+            stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs if p.poll() is None]
+
+    def check_alive(self) -> None:
+        if self._redis is not None and self._redis.poll() is not None:
+            raise RedisUnavailableError("the local-cluster redis-server exited")
+
+    def restart_dead(self) -> None:
+        if self._stopping:
+            return
+        for i, p in enumerate(self._procs):
+            if p.poll() is not None and not self._stopping:
+                log.warning("executor process %d exited with %s; starting a replacement", p.pid, p.returncode)
+                self._procs[i] = self._spawn()
+
+    def logs_tail(self) -> str:
+        out = []
+        for name in sorted(os.listdir(self._dir)):
+            if name.endswith(".log"):
+                with open(os.path.join(self._dir, name), errors="replace") as f:
+                    out.append(f"\n--- {name} ---\n" + f.read()[-1500:])
+        return "".join(out)
+
+    def stop(self) -> None:
+        self._stopping = True
+        deadline = time.monotonic() + 5
+        for p in self._procs:
+            try:
+                p.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if self._redis is not None:
+            self._redis.terminate()
+            try:
+                self._redis.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._redis.kill()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def make_backend(ctx: Any) -> RedisBackend:
+    """Return the backend for a ``local-cluster[N]`` or ``redis://`` master."""
+    master = ctx._master
+    if master.kind == "local-cluster":
+        cluster = LocalCluster(master.cores, ctx.applicationId, os.environ.get("DSTREAMS_REDIS_URL"))
+        try:
+            backend = RedisBackend(cluster.redis_url, ctx.applicationId, ctx.conf, master.cores, cluster)
+            cluster.start_executors()
+            backend.wait_for_executors(master.cores, float(ctx.conf.get("dstreams.executor.startTimeout", 60)))
+        except BaseException:
+            cluster.stop()
+            raise
+        return backend
+    return RedisBackend(master.url, ctx.applicationId, ctx.conf, int(ctx.conf.get("dstreams.executor.instances", 0)))

@@ -1,0 +1,168 @@
+"""The executor process: announce itself, take tasks from its Redis queue, run them, post results.
+
+Executors hold no data of their own: blocks and shuffle outputs live in Redis, so an executor
+that dies loses only its running tasks, which the driver reschedules. Run one with
+``dstreams executor --master redis://host:port/0 --app-id APP``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import socket
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import cloudpickle
+
+from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, run_task
+from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
+from ..taskcontext import ExecutorEnv
+from .protocol import STOP, ExecutorInfo, Keys
+from .redisconn import connect
+
+__all__ = ["Executor", "main"]
+
+log = logging.getLogger("dstreams.executor")
+
+
+class RemoteTaskError(Exception):
+    """Stands in for a user exception that could not be pickled back to the driver."""
+
+
+def encode_result(res: TaskResult) -> bytes:
+    """Pickle a TaskResult; an unpicklable value or error is replaced by a readable stand-in."""
+    try:
+        return cloudpickle.dumps(res, protocol=5)
+    except Exception as exc:  # noqa: BLE001
+        if res.error is not None:
+            res.error = RemoteTaskError(f"{type(res.error).__name__}: {res.error}")
+        else:
+            res.error = RemoteTaskError(f"the task's result could not be pickled: {exc}")
+            res.value = None
+        res.error.__traceback__ = None
+        return cloudpickle.dumps(res, protocol=5)
+
+
+class Executor:
+    """One executor: a heartbeat thread and a loop over its task queue."""
+
+    def __init__(self, redis_url: str, app_id: str, executor_id: str | None = None, cores: int = 1,
+                 heartbeat_interval: float = 0.5, heartbeat_ttl: float = 3.0) -> None:
+        self.r = connect(redis_url)
+        self.keys = Keys(app_id)
+        self.executor_id = executor_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.cores = max(1, cores)
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_ttl = heartbeat_ttl
+        codec = Codec(os.environ.get("DSTREAMS_COMPRESSION", "none"))
+        self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec),
+                               executor_id=self.executor_id)
+        self._stages: dict[str, Any] = {}
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(self.cores, thread_name_prefix="dstreams-task") if self.cores > 1 else None
+        self.info = pickle.dumps(ExecutorInfo(self.executor_id, socket.gethostname(), os.getpid(), self.cores))
+
+    # -- heartbeat ---------------------------------------------------------------------------
+    def _beat(self) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        pipe.set(self.keys.heartbeat(self.executor_id), self.info, px=int(self.heartbeat_ttl * 1000))
+        pipe.sadd(self.keys.executors, self.executor_id)
+        pipe.execute()
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop.wait(self.heartbeat_interval):
+            try:
+                self._beat()
+            except Exception as exc:  # noqa: BLE001 - Redis may be restarting; keep trying
+                log.warning("heartbeat failed: %s", exc)
+
+    # -- tasks -----------------------------------------------------------------------------
+    def _stage(self, stage_key: str) -> Any:
+        stage = self._stages.get(stage_key)
+        if stage is None:
+            blob = self.r.get(self.keys.stage(stage_key))
+            if blob is None:
+                raise LookupError(f"stage {stage_key} is not in Redis (finished, or Redis lost its data)")
+            stage = pickle.loads(blob)
+            if len(self._stages) > 64:
+                self._stages.clear()
+            self._stages[stage_key] = stage
+        return stage
+
+    def _run(self, message: bytes) -> None:
+        task_id, stage_key, stage_id, partition, attempt = pickle.loads(message)
+        try:
+            stage = self._stage(stage_key)
+            if stage[0] == "map":
+                task: Any = ShuffleMapTask(stage_id, partition, stage[1], attempt)
+            else:
+                task = ResultTask(stage_id, partition, stage[1], stage[2], attempt)
+            res = run_task(task, self.env)
+        except Exception as exc:  # noqa: BLE001 - report, never die
+            res = TaskResult(stage_id, partition, attempt, error=exc, traceback=repr(exc),
+                             executor_id=self.executor_id)
+        res.executor_id = self.executor_id
+        if res.error is not None:
+            res.error.__traceback__ = None  # the text is in res.traceback
+        self.r.rpush(self.keys.results, pickle.dumps((task_id, encode_result(res)), protocol=5))
+
+    def run(self) -> None:
+        """Serve tasks until the driver says stop (or SIGTERM)."""
+        self._beat()
+        hb = threading.Thread(target=self._heartbeat_loop, name="dstreams-heartbeat", daemon=True)
+        hb.start()
+        queue = self.keys.queue(self.executor_id)
+        log.info("executor %s serving app %s", self.executor_id, self.keys.app_id)
+        try:
+            while not self._stop.is_set():
+                try:
+                    item = self.r.blpop([queue], timeout=1)
+                except Exception as exc:  # noqa: BLE001 - Redis restarting: retry shortly
+                    log.warning("waiting for Redis: %s", exc)
+                    self._stop.wait(0.5)
+                    continue
+                if item is None:
+                    continue
+                message = item[1]
+                if message == STOP:
+                    break
+                if self._pool is not None:
+                    self._pool.submit(self._run, message)
+                else:
+                    self._run(message)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        try:
+            pipe = self.r.pipeline(transaction=False)
+            pipe.delete(self.keys.heartbeat(self.executor_id))
+            pipe.srem(self.keys.executors, self.executor_id)
+            pipe.delete(self.keys.queue(self.executor_id))
+            pipe.execute()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def main(redis_url: str, app_id: str, executor_id: str | None = None, cores: int = 1) -> int:
+    """Run an executor in this process until stopped; return the exit code."""
+    ex = Executor(redis_url, app_id, executor_id, cores)
+
+    def on_term(signum: int, frame: Any) -> None:
+        ex._stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    started = time.time()
+    ex.run()
+    log.info("executor %s stopped after %.1fs", ex.executor_id, time.time() - started)
+    return 0
