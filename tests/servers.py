@@ -86,3 +86,74 @@ class RedisServer:
     def stop(self) -> None:
         self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def minio_binary() -> str:
+    """Return the path of the project's MinIO build (built once by tests/cluster/build-tools.sh)."""
+    script = os.path.join(REPO, "tests", "cluster", "build-tools.sh")
+    build = subprocess.run(["bash", script, "minio"], capture_output=True, text=True)
+    if build.returncode != 0:
+        pytest.fail(f"building MinIO failed:\n{build.stdout[-2000:]}\n{build.stderr[-4000:]}", pytrace=False)
+    env = subprocess.run(["bash", script, "--print-env"], capture_output=True, text=True, check=True).stdout
+    path = dict(line.split("=", 1) for line in env.split() if "=" in line)["MINIO"]
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"MinIO binary missing at {path} after the build", pytrace=False)
+    return path
+
+
+class S3Server:
+    """A real S3-compatible server (MinIO) on a free loopback port, with a fresh data dir."""
+
+    access_key = "dstreams-test"
+    secret_key = "dstreams-test-secret"
+
+    def __init__(self) -> None:
+        self.binary = minio_binary()
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="dstreams-test-minio-")
+        self.log = os.path.join(self.dir, "minio.log")
+        env = dict(os.environ, MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
+                   MINIO_BROWSER="off", MINIO_UPDATE="off")
+        self.proc = subprocess.Popen(
+            [self.binary, "server", os.path.join(self.dir, "data"), "--address", f"127.0.0.1:{self.port}",
+             "--console-address", f"127.0.0.1:{free_port()}", "--quiet"],
+            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, env=env)
+        import urllib.request
+
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"minio exited: {open(self.log).read()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/minio/health/ready", timeout=1) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        wait_until(ready, 60, f"MinIO on port {self.port}", interval=0.1)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The standard AWS variables a dstreams process uses to reach this server."""
+        return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key,
+                "AWS_ENDPOINT_URL": self.endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def make_bucket(self, name: str) -> None:
+        import s3fs
+        fs = s3fs.S3FileSystem(key=self.access_key, secret=self.secret_key,
+                               client_kwargs={"endpoint_url": self.endpoint}, skip_instance_cache=True)
+        fs.mkdir(name)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -14,7 +14,7 @@ from .accumulators import (COMPLEX_ACCUMULATOR_PARAM, FLOAT_ACCUMULATOR_PARAM, I
                            Accumulator, AccumulatorParam)
 from .broadcast import Broadcast, _block_id as _broadcast_block
 from .errors import ContextStoppedError, ContextUsedInTaskError, MasterURLError
-from .files import get_fs, join, set_storage_options
+from .files import check_writable, join, set_storage_options
 from .master import Master, parse_master
 from .rdd import RDD
 from .scheduler.backend import SchedulerBackend
@@ -283,8 +283,7 @@ class Context:
     def setCheckpointDir(self, dirName: str) -> None:
         """Set the directory (any fsspec URL) where ``RDD.checkpoint()`` saves partitions."""
         sub = join(dirName.rstrip("/"), str(uuid.uuid4()))  # per Context, as Spark does
-        fs, path = get_fs(sub)
-        fs.makedirs(path, exist_ok=True)
+        check_writable(sub)
         self._checkpoint_dir = sub
 
     def getCheckpointDir(self) -> str | None:

@@ -13,6 +13,7 @@ __all__ = [
     "ContextStoppedError",
     "ContextUsedInTaskError",
     "TaskLostError",
+    "StorageAccessError",
 ]
 
 
@@ -72,3 +73,7 @@ class ContextUsedInTaskError(DStreamsError, RuntimeError):
 class TaskLostError(DStreamsError):
     """The executor running a task was lost (or Redis lost the task); the task is rescheduled
     without counting as one of its failures."""
+
+
+class StorageAccessError(DStreamsError, OSError):
+    """A checkpoint or output URL cannot be used (unreachable endpoint, bad credentials, no bucket)."""

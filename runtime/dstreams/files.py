@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,29 @@ def get_fs(url: str) -> tuple[Any, str]:
 def _s3_env_options() -> dict[str, Any]:
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     return {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
+
+
+def describe(url: str) -> str:
+    """Return ``url`` plus the S3 endpoint it resolves to, for error messages."""
+    if url.startswith(("s3://", "s3a://")):
+        opts = {**_s3_env_options(), **_storage_options.get("s3", {})}
+        endpoint = (opts.get("client_kwargs") or {}).get("endpoint_url") or opts.get("endpoint_url") or "AWS default"
+        return f"{url} (endpoint {endpoint})"
+    return url
+
+
+def check_writable(url: str) -> None:
+    """Create ``url`` as a directory and prove it writable, or raise StorageAccessError naming it."""
+    from .errors import StorageAccessError
+    try:
+        fs, path = get_fs(url)
+        fs.makedirs(path, exist_ok=True)
+        probe = posixpath.join(path, f".probe-{uuid.uuid4().hex}")
+        with fs.open(probe, "wb") as f:
+            f.write(b"ok")
+        fs.rm(probe)
+    except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds
+        raise StorageAccessError(f"cannot write to {describe(url)}: {type(exc).__name__}: {exc}") from exc
 
 
 def qualified(fs: Any, path: str) -> str:
@@ -93,9 +117,10 @@ def list_input_files(url: str) -> tuple[Any, list[tuple[str, int]]]:
             raise InputPathNotFoundError(f"Input path does not exist: {one}")
         for m in matches:
             if fs.isdir(m):
+                root = m.rstrip("/")
                 for info in sorted(fs.find(m, detail=True).values(), key=lambda i: i["name"]):
-                    name = posixpath.basename(info["name"].rstrip("/"))
-                    if info.get("type") == "directory" or name.startswith((".", "_")):
+                    rel = info["name"].rstrip("/")[len(root):].strip("/")
+                    if info.get("type") == "directory" or _is_hidden(rel):
                         continue
                     out.append((info["name"], int(info.get("size") or 0)))
             else:
@@ -103,6 +128,12 @@ def list_input_files(url: str) -> tuple[Any, list[tuple[str, int]]]:
     if fs is None:
         raise InputPathNotFoundError(f"Input path does not exist: {url!r}")
     return fs, out
+
+
+def _is_hidden(relative_path: str) -> bool:
+    """Return whether a path below an input directory is hidden from input: Hadoop skips names
+    starting with '.' or '_' (``_SUCCESS``, ``_temporary/``, ``.crc`` files), directories too."""
+    return any(part.startswith((".", "_")) for part in relative_path.split("/"))
 
 
 def compute_splits(files: list[tuple[str, int]], min_partitions: int) -> list[FileSlice]:
@@ -128,48 +159,71 @@ def compute_splits(files: list[tuple[str, int]], min_partitions: int) -> list[Fi
 
 
 def read_lines(fs: Any, s: FileSlice, encoding: str | None = "utf-8") -> Iterator:
-    """Yield the lines of a split without their terminators (Hadoop LineRecordReader rules:
-    a split owns the lines that start inside it, plus one starting exactly at its end)."""
-    if s.length == -1:
+    """Yield the lines of a split without their terminators, as Hadoop's LineRecordReader does.
+
+    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``. A split owns every line that starts at or
+    before its end offset, except that a split not at the file's start skips the line it
+    starts in (its predecessor reads that one): so a line crossing a boundary, or starting
+    exactly at one, belongs to the earlier split. Yields ``str`` (or ``bytes`` when
+    ``encoding`` is None)."""
+    if s.length == 0:
+        return
+    if s.length == -1:  # compressed: the whole file is one split
         with fs.open(s.path, "rb", compression=infer_compression(s.path)) as f:
             data = f.read()
-    elif s.length == 0:
-        return
+        window = _owned_lines(data, skip_first=False, last_start=len(data))
     else:
         with fs.open(s.path, "rb") as f:
             f.seek(s.start)
             data = f.read(s.length)
-            end = s.start + s.length
-            if end < s.size:
-                tail = bytearray()
-                while True:
-                    chunk = f.read(65536)
-                    if not chunk:
-                        break
-                    i = chunk.find(b"\n")
-                    if i >= 0:
-                        tail += chunk[: i + 1]
-                        break
-                    tail += chunk
-                data += bytes(tail)
-            if s.start != 0:
-                i = data.find(b"\n")
-                data = b"" if i < 0 else data[i + 1:]
-    if not data:
+            if s.start + s.length < s.size:
+                data += _read_through_terminator(f)
+        window = _owned_lines(data, skip_first=s.start != 0, last_start=s.length)
+    if not window:
         return
+    lines: list
     if encoding is None:
-        lines = data.split(b"\n")
-        if data.endswith(b"\n"):
-            lines.pop()
-        for ln in lines:
-            yield ln[:-1] if ln.endswith(b"\r") else ln
-        return
-    text = data.decode(encoding, "replace")
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines.pop()
-    for ln in lines:
-        yield ln[:-1] if ln.endswith("\r") else ln
+        lines = _EOL.split(window) if b"\r" in window else window.split(b"\n")
+    else:  # terminators are ASCII, so the decoded text splits into the same lines
+        text = window.decode(encoding, "replace")
+        lines = _EOL_TEXT.split(text) if "\r" in text else text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # the window ends with a terminator
+    yield from lines
+
+
+_EOL = re.compile(rb"\r\n|\r|\n")
+_EOL_TEXT = re.compile(r"\r\n|\r|\n")
+
+
+def _read_through_terminator(f: Any) -> bytes:
+    """Return the bytes from ``f``'s position through the first line terminator character."""
+    tail = bytearray()
+    while True:
+        chunk = f.read(65536)
+        if not chunk:
+            return bytes(tail)
+        m = re.search(rb"[\r\n]", chunk)
+        if m is not None:
+            tail += chunk[: m.end()]
+            return bytes(tail)
+        tail += chunk
+
+
+def _owned_lines(data: bytes, skip_first: bool, last_start: int) -> bytes:
+    """Return the slice of ``data`` holding the lines that start at offsets <= ``last_start``
+    (without the first line when ``skip_first``), terminators included."""
+    lo = 0
+    if skip_first:
+        m = _EOL.search(data)
+        if m is None:
+            return b""
+        lo = m.end()
+    if lo > last_start or lo >= len(data):
+        return b""
+    m = _EOL.search(data, last_start)
+    hi = len(data) if m is None else m.end()
+    return data[lo:hi]
 
 
 def atomic_write_bytes(url: str, data: bytes) -> None:
