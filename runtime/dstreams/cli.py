@@ -5,12 +5,35 @@ import argparse
 import logging
 import os
 import runpy
+import signal
 import sys
+import threading
 
 from .master import parse_master
 from .errors import MasterURLError
 
 __all__ = ["main"]
+
+
+def _graceful_stop_on_sigterm() -> None:
+    """SIGTERM (a pod being deleted) stops an active StreamingContext gracefully, so its last
+    batches finish and a final checkpoint is written; without one it exits with status 143."""
+
+    def stop_streaming(ssc) -> None:
+        try:
+            ssc.stop(stopSparkContext=True, stopGraceFully=True)
+        except Exception:  # noqa: BLE001
+            logging.getLogger("dstreams").exception("graceful stop failed")
+
+    def on_term(signum: int, frame) -> None:
+        from .streaming.context import StreamingContext
+        ssc = StreamingContext.getActive()
+        if ssc is None:
+            raise SystemExit(143)
+        logging.getLogger("dstreams").warning("SIGTERM: stopping the streaming context gracefully")
+        threading.Thread(target=stop_streaming, args=(ssc,), name="dstreams-sigterm", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_term)
 
 
 def _run(ns: argparse.Namespace) -> int:
@@ -85,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.command == "driver":
         if ns.app_id:
             os.environ["DSTREAMS_APP_ID"] = ns.app_id
+        _graceful_stop_on_sigterm()
         return _run(ns)
     if ns.command == "executor":
         from .executor.redisconn import RedisUnavailableError

@@ -291,11 +291,17 @@ class RedisBackend(SchedulerBackend):
         self._fail_tasks(list(self._tasks), DStreamsError("the Context was stopped"))
 
 
-def delete_app_keys(r: Any, prefix: str) -> int:
-    """Delete every key of an application; return how many."""
+def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = ("progress",), keep_ttl: int = 3600) -> int:
+    """Delete every key of an application but ``keep`` (which expire after ``keep_ttl`` s);
+    return how many were deleted."""
     n = 0
     batch: list = []
+    kept = {(prefix + k).encode() for k in keep}
+    for k in kept:
+        r.expire(k, keep_ttl)
     for k in r.scan_iter(prefix + "*", count=1000):
+        if k in kept:
+            continue
         batch.append(k)
         if len(batch) >= 500:
             n += r.unlink(*batch)
