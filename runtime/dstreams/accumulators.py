@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any, Generic, TypeVar
 
 from .taskcontext import TaskContext
@@ -38,7 +39,9 @@ INT_ACCUMULATOR_PARAM = _AddingParam(0)
 FLOAT_ACCUMULATOR_PARAM = _AddingParam(0.0)
 COMPLEX_ACCUMULATOR_PARAM = _AddingParam(0.0j)
 
-_registry: dict[int, "Accumulator"] = {}
+# driver-side accumulators by id; weak, so accumulators a program dropped (e.g. one per
+# streaming batch) do not pile up: updates for a dropped one have no reader anyway
+_registry: "weakref.WeakValueDictionary[int, Accumulator]" = weakref.WeakValueDictionary()
 _registry_lock = threading.Lock()
 _next_id = [0]
 

@@ -109,8 +109,8 @@ def list_input_files(url: str) -> tuple[Any, list[tuple[str, int]]]:
             fs, path = get_fs(one)
         except (ImportError, ValueError) as exc:
             raise InputPathNotFoundError(f"cannot open input path {one!r}: {exc}") from exc
-        if fsspec.core.has_magic(path):
-            matches = sorted(fs.glob(path))
+        if fsspec.core.has_magic(path):  # Hadoop's glob skips hidden names too
+            matches = sorted(m for m in fs.glob(path) if not _is_hidden(posixpath.basename(m.rstrip("/"))))
         else:
             matches = [path] if fs.exists(path) else []
         if not matches:
@@ -137,16 +137,16 @@ def _is_hidden(relative_path: str) -> bool:
 
 
 def compute_splits(files: list[tuple[str, int]], min_partitions: int) -> list[FileSlice]:
-    """Return Hadoop FileInputFormat's splits for ``files`` and a partition hint."""
+    """Return Hadoop FileInputFormat's splits for ``files`` and a partition hint, without the
+    empty ones (Spark >= 3.2 drops them: ``spark.hadoopRDD.ignoreEmptySplits``)."""
     total = sum(size for _, size in files)
     goal = total // max(min_partitions, 1)
     splits: list[FileSlice] = []
     for path, size in files:
+        if size == 0:
+            continue
         if infer_compression(path) is not None:
             splits.append(FileSlice(path, 0, -1, size))
-            continue
-        if size == 0:
-            splits.append(FileSlice(path, 0, 0, 0))
             continue
         split_size = max(1, min(goal, BLOCK_SIZE))
         remaining = size

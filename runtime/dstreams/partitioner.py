@@ -1,14 +1,19 @@
 """Key hashing and partitioners.
 
 ``portable_hash`` follows PySpark's ``portable_hash`` (None -> 0, tuples combined element by
-element) but hashes ``str`` and ``bytes`` with CRC32 instead of Python's salted ``hash``, so
-partition assignment never depends on PYTHONHASHSEED: every process of every run agrees.
+element) but hashes ``str`` and ``bytes`` with CRC32 instead of Python's salted ``hash`` (and
+naive dates/times and Enum members, also salted, by their fields), so partition assignment
+never depends on PYTHONHASHSEED: every process of every run agrees. Other objects use
+``hash()``; a class whose ``__hash__`` hashes strings (e.g. a frozen dataclass with str
+fields) is only stable across processes that share PYTHONHASHSEED.
 """
 from __future__ import annotations
 
 import bisect
+import datetime as _dt
 import sys
 from collections.abc import Callable, Hashable
+from enum import Enum
 from typing import Any
 from zlib import crc32
 
@@ -44,8 +49,8 @@ def portable_hash(x: Hashable) -> int:
         return int(h)
     if t is bytes:
         return crc32(x)
-    if isinstance(x, str):
-        return crc32(str(x).encode("utf-8", "surrogatepass"))
+    if isinstance(x, str):  # str subclasses (StrEnum...) equal their str value: hash that
+        return crc32(str.encode(x, "utf-8", "surrogatepass"))
     if isinstance(x, tuple):
         return portable_hash(tuple(x))
     if isinstance(x, frozenset):
@@ -53,6 +58,15 @@ def portable_hash(x: Hashable) -> int:
         for item in x:
             h ^= portable_hash(item)
         return h
+    if isinstance(x, (int, float, complex)):  # numbers (IntEnum too) hash by value, unsalted
+        return hash(x)
+    if isinstance(x, (_dt.datetime, _dt.time)) and x.utcoffset() is None:  # naive: salted by CPython
+        fields = (x.hour, x.minute, x.second, x.microsecond)
+        return portable_hash((x.year, x.month, x.day) + fields if isinstance(x, _dt.datetime) else fields)
+    if type(x) is _dt.date:  # salted by CPython
+        return portable_hash((x.year, x.month, x.day))
+    if isinstance(x, Enum):  # Enum hashes its (salted) name; members compare by identity
+        return portable_hash((type(x).__qualname__, x.name))
     return hash(x)
 
 

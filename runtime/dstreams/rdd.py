@@ -206,16 +206,31 @@ class RDD:
             return
         if self._checkpoint_mark == "reliable":
             self._checkpoint_rdd = _impl.write_checkpoint(self)
-            self._deps = []
+            self._mark_checkpointed()
         elif self._checkpoint_mark == "local":
+            # a job may have computed only some partitions (take, first): store the rest now,
+            # as Spark's LocalRDDCheckpointData does, so the lineage can always be cut
             store = self.ctx._backend.env.block_store
-            if self._all_blocks_stored(store):
-                self._checkpoint_rdd = _impl.LocalCheckpointRDD(self.ctx, self.id, self.getNumPartitions(),
-                                                                self.partitioner)
-                self._deps = []
+            missing = [i for i in range(self.getNumPartitions()) if not store.contains(_block_id(self.id, i))]
+            if missing:
+                self.ctx._run_job(self, lambda tc, it: None, missing, checkpoint=False)
+            self._checkpoint_rdd = _impl.LocalCheckpointRDD(self.ctx, self.id, self.getNumPartitions(),
+                                                            self.partitioner)
+            self._mark_checkpointed()
         else:
             for dep in self._deps:
                 dep.rdd._do_checkpoint(seen)
+
+    def _mark_checkpointed(self) -> None:
+        """Drop every reference to the old lineage now that the checkpoint replaces it, so the
+        parents (and their shuffle outputs) can be garbage collected (Spark's markCheckpointed)."""
+        self._deps = []
+        self._partitions = None
+        self._clear_dependencies()
+
+    def _clear_dependencies(self) -> None:
+        """Forget the parent RDDs (and functions) ``compute`` reads; subclasses keeping them in
+        attributes override this. Only called once the RDD is checkpointed."""
 
     # -- narrow transformations ------------------------------------------------------------
     def mapPartitionsWithIndex(self, f: Callable[[int, Iterator], Iterable],
@@ -547,9 +562,12 @@ class RDD:
 
         def run(tc: Any, it: Iterator) -> None:
             r = f(it)
-            if r is not None:
-                for _ in r:
-                    pass
+            try:
+                results = iter(r)  # a generator function runs only when consumed
+            except TypeError:  # None or any other non-iterable return value is ignored, as in PySpark
+                return
+            for _ in results:
+                pass
 
         self._run(run)
 

@@ -7,6 +7,8 @@ import posixpath
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from fsspec.utils import infer_compression
+
 from .dependencies import NarrowDependency, OneToOneDependency, Partition, ShuffleDependency
 from .errors import BlockNotFoundError, OutputPathExistsError
 from .files import atomic_write_bytes, compute_splits, get_fs, join, list_input_files, qualified, read_lines
@@ -127,7 +129,10 @@ class WholeTextFilesRDD(RDD):
     def compute(self, split: Any, tc: Any) -> Iterator:
         fs = self._fs
         for path in split.data:
-            with fs.open(path, "rb") as f:
+            # text files are decompressed by their extension (as Hadoop's codecs do); binaryFiles
+            # returns the raw bytes
+            compression = None if self.binary else infer_compression(path)
+            with fs.open(path, "rb", compression=compression) as f:
                 data = f.read()
             yield (qualified(fs, path), data if self.binary else data.decode("utf-8", "replace"))
 
@@ -227,6 +232,9 @@ class PipelinedRDD(RDD):
     def compute(self, split: Any, tc: Any) -> Iterator:
         return iter(self.func(split.index, self.prev.iterator(split, tc)))
 
+    def _clear_dependencies(self) -> None:
+        self.prev = self.func = None  # type: ignore[assignment]
+
 
 class _UnionPartition(Partition):
     __slots__ = ("rdd_index", "parent")
@@ -259,6 +267,9 @@ class UnionRDD(RDD):
 
     def compute(self, split: Any, tc: Any) -> Iterator:
         return self.rdds[split.rdd_index].iterator(split.parent, tc)
+
+    def _clear_dependencies(self) -> None:
+        self.rdds = []
 
 
 class _RangeParents:
@@ -301,6 +312,9 @@ class PartitionerAwareUnionRDD(RDD):
         for r, p in zip(self.rdds, split.parents):
             yield from r.iterator(p, tc)
 
+    def _clear_dependencies(self) -> None:
+        self.rdds = []
+
 
 class CoalescedRDD(RDD):
     """Fewer partitions without a shuffle: each reads a contiguous range of parents."""
@@ -321,6 +335,9 @@ class CoalescedRDD(RDD):
         for p in split.parents:
             yield from self.prev.iterator(p, tc)
 
+    def _clear_dependencies(self) -> None:
+        self.prev = None  # type: ignore[assignment]
+
 
 class ZippedRDD(RDD):
     def __init__(self, a: RDD, b: RDD) -> None:
@@ -337,6 +354,9 @@ class ZippedRDD(RDD):
             raise ValueError("Can only zip RDDs with same number of elements in each partition "
                              f"(partition {split.index}: {len(xs)} != {len(ys)})")
         return zip(xs, ys)
+
+    def _clear_dependencies(self) -> None:
+        self.a = self.b = None  # type: ignore[assignment]
 
 
 class CartesianRDD(RDD):
@@ -355,6 +375,9 @@ class CartesianRDD(RDD):
             for y in ys:
                 yield (x, y)
 
+    def _clear_dependencies(self) -> None:
+        self.a = self.b = None  # type: ignore[assignment]
+
 
 # -- shuffle --------------------------------------------------------------------------------
 class ShuffledRDD(RDD):
@@ -372,6 +395,9 @@ class ShuffledRDD(RDD):
         dep = self.dep
         blobs = tc.env.shuffle_store.read_many(dep.shuffle_id, dep.rdd.getNumPartitions(), split.index)
         return read_shuffle(blobs, dep.aggregator)
+
+    def _clear_dependencies(self) -> None:
+        self.dep = None  # type: ignore[assignment]
 
 
 # -- writers --------------------------------------------------------------------------------
