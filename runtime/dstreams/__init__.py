@@ -31,3 +31,8 @@ __all__ = [
     "DStreamsError", "MasterURLError", "NotSerializableError", "InputPathNotFoundError",
     "OutputPathExistsError", "BlockNotFoundError", "JobAbortedError", "ContextStoppedError",
 ]
+
+# ---- streaming (issue 3; owned by the streaming layer) --------------------------------------
+from .streaming import DStream, ManualClock, Receiver, State, StateSpec, StreamingContext, StreamingListener  # noqa: E402
+
+__all__ += ["StreamingContext", "DStream", "StateSpec", "State", "Receiver", "StreamingListener", "ManualClock"]

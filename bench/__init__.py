@@ -1,0 +1,1 @@
+"""Benchmarks of dstreams side by side with PySpark Streaming (``python -m bench``)."""

@@ -1,0 +1,87 @@
+"""queueStream: a stream of RDDs (or lists) taken from a queue, one per batch or all at once."""
+from __future__ import annotations
+
+import logging
+import queue as _queue
+from collections import deque
+from typing import Any
+
+from ..streaming.dstream import InputDStream
+
+__all__ = ["QueueInputDStream"]
+
+log = logging.getLogger("dstreams.streaming")
+
+
+def _is_rdd(x: Any) -> bool:
+    return hasattr(x, "mapPartitionsWithIndex") and hasattr(x, "getNumPartitions")
+
+
+class QueueInputDStream(InputDStream):
+    """Each batch takes the next queued item (or all of them); lists become RDDs.
+
+    A list passed in is copied at creation (as PySpark does); a ``deque`` or ``queue.Queue``
+    is read live. The queue is not part of checkpoints: after a recovery it starts empty.
+    """
+
+    _transient = InputDStream._transient + ("_queue", "_default", "_taken")
+
+    def __init__(self, ssc: Any, rdds: Any, oneAtATime: bool = True, default: Any = None) -> None:
+        super().__init__(ssc)
+        if isinstance(rdds, (deque, _queue.Queue)):
+            self._queue = rdds
+        else:
+            items = list(rdds or [])
+            # PySpark parallelizes every item at queueStream() time
+            self._queue = deque(x if _is_rdd(x) else self._sc.parallelize(list(x)) for x in items)
+        if default is not None and not _is_rdd(default):
+            default = self._sc.parallelize(list(default))
+        self._one = oneAtATime
+        self._default = default
+        self._taken: dict[int, list] = {}
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._queue = deque()
+        self._default = None
+        self._taken = {}
+
+    def _restore(self, ssc: Any) -> None:
+        super()._restore(ssc)
+        log.warning("queueStream %s is not checkpointed: after the recovery its queue is empty", self._site)
+
+    def _pop(self) -> tuple[bool, Any]:
+        q = self._queue
+        if isinstance(q, _queue.Queue):
+            try:
+                return True, q.get_nowait()
+            except _queue.Empty:
+                return False, None
+        try:
+            return True, q.popleft()
+        except IndexError:
+            return False, None
+
+    def _on_tick(self, t: int) -> None:
+        if t in self._taken:
+            return
+        items = []
+        while True:
+            ok, item = self._pop()
+            if not ok:
+                break
+            items.append(item)
+            if self._one:
+                break
+        self._taken[t] = items
+
+    def _compute(self, t: int) -> Any:
+        items = self._taken.pop(t, [])
+        rdds = [x if _is_rdd(x) else self._sc.parallelize(list(x)) for x in items]
+        if not rdds:
+            return self._default if self._default is not None else self._sc.emptyRDD()
+        return rdds[0] if len(rdds) == 1 else self._sc.union(rdds)
+
+    def _prune(self, cutoff: int) -> None:
+        for k in [k for k in self._taken if k <= cutoff]:
+            del self._taken[k]
