@@ -99,8 +99,12 @@ def _captured(obj: Any):
     elif inspect.ismethod(obj):
         yield "self", obj.__self__
     elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-        for name, value in vars(obj).items():
-            yield name, value
+        state = obj.__getstate__() if hasattr(obj, "__getstate__") else vars(obj)
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict):
+            state = state[0]  # (dict, slots) form
+        if isinstance(state, dict):
+            for name, value in state.items():
+                yield name, value
     elif isinstance(obj, (list, tuple, set, frozenset)):
         for i, value in enumerate(obj):
             yield f"[{i}]", value

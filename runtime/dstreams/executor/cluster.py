@@ -71,7 +71,9 @@ class RedisBackend(SchedulerBackend):
         self._payloads: dict[str, bytes] = {}
         self._task_ids = itertools.count()
         self._stopped = threading.Event()
+        self.stopping = False
         self.lost_executors = 0
+        self._progress: Any = None
         self._claim_driver()
         self._threads = [
             threading.Thread(target=self._result_loop, name="dstreams-results", daemon=True),
@@ -266,10 +268,28 @@ class RedisBackend(SchedulerBackend):
             except Exception as exc:  # noqa: BLE001 - keep monitoring through Redis hiccups
                 log.warning("monitor: %s", exc)
 
+    # -- streaming hooks -----------------------------------------------------------------------
+    def remote_receivers(self, ctx: Any) -> Any:
+        """Return the runner that puts receivers on executors (streaming calls this)."""
+        from .receivers import RemoteReceivers
+        return RemoteReceivers(ctx, self)
+
+    def streaming_started(self, ssc: Any) -> None:
+        """Publish the streaming driver's progress for the operator (ui.progress)."""
+        from ..ui.progress import ProgressReporter
+        self._progress = ProgressReporter(self.r, self.keys.app_id)
+        self._progress.onStreamingStarted(None)
+        ssc.addStreamingListener(self._progress)
+
+    def streaming_stopped(self, ssc: Any, error: BaseException | None) -> None:
+        if self._progress is not None:
+            self._progress.finish(error)
+
     # -- shutdown ------------------------------------------------------------------------------
     def stop(self) -> None:
         if self._stopped.is_set():
             return
+        self.stopping = True
         self._stopped.set()
         for t in self._threads:
             t.join(timeout=5)
@@ -312,6 +332,16 @@ def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = ("progress",), 
 
 
 # -- local-cluster ---------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    """preexec_fn: the child gets SIGKILL when the driver dies, even by kill -9 (Linux)."""
+    try:
+        import ctypes
+        import signal as _signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(_signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the driver's stop() still cleans up
+        pass
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -342,7 +372,8 @@ class LocalCluster:
         self._redis = subprocess.Popen(
             [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self._dir, "--logfile", log_path],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_die_with_parent)
         url = f"redis://127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
         while True:
@@ -368,7 +399,8 @@ class LocalCluster:
         return subprocess.Popen(
             [sys.executable, "-m", "dstreams.cli", "executor", "--master", self.redis_url,
              "--app-id", self.app_id, "--executor-id", eid],
-            stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            preexec_fn=_die_with_parent)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs if p.poll() is None]

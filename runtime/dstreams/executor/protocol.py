@@ -9,6 +9,10 @@ All keys of an application live under ``dstreams:{app_id}:`` (see storage.redis_
 - ``queue:{executor}``    list of task messages for that executor (driver RPUSH, executor BLPOP)
 - ``results``             list of (task_id, pickled TaskResult) (executor RPUSH, driver BLPOP)
 - ``stage:{stage_key}``   the pickled stage payload, fetched once per stage by each executor
+- ``received:{stream}``   block ids (with record counts) reported by a receiver running on an
+                          executor, drained by the driver when it builds a batch
+- ``receivers-stop``      the driver session whose receivers must stop
+- ``progress``            the streaming driver's progress (ui.progress), read by the operator
 - ``block:*``, ``shuffle:*``  data (storage.redis_store)
 """
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Keys:
         self.epoch = self.prefix + "epoch"
         self.executors = self.prefix + "executors"
         self.results = self.prefix + "results"
+        self.receivers_stop = self.prefix + "receivers-stop"
 
     def heartbeat(self, executor_id: str) -> str:
         return f"{self.prefix}hb:{executor_id}"
@@ -41,6 +46,9 @@ class Keys:
 
     def stage(self, stage_key: str) -> str:
         return f"{self.prefix}stage:{stage_key}"
+
+    def received(self, stream_id: int) -> str:
+        return f"{self.prefix}received:{stream_id}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import itertools
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -120,6 +121,7 @@ class BlockGenerator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._seq = itertools.count()
+        self._token = uuid.uuid4().hex[:6]
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -132,7 +134,8 @@ class BlockGenerator:
             self._buffer.append(item)
 
     def block_id(self) -> str:
-        return f"input-{self.stream_id}-{int(time.time() * 1000)}-{next(self._seq)}"
+        # the token keeps ids unique when a receiver restarts elsewhere within the same ms
+        return f"input-{self.stream_id}-{int(time.time() * 1000)}-{self._token}{next(self._seq)}"
 
     def _cut(self) -> None:
         with self._lock:
@@ -280,6 +283,7 @@ class ReceiverTracker:
         self._lock = threading.Lock()
         self._unallocated: dict[int, list[tuple[str, int]]] = {}
         self._supervisors: list[ReceiverSupervisor] = []
+        self._remote: Any = None
         self._stopped = False
 
     def start(self) -> None:
@@ -294,6 +298,13 @@ class ReceiverTracker:
             receiver = stream.getReceiver()
             # receivers are shipped to executors in cluster modes: fail early when one cannot be
             dumps(receiver, f"receiver of the input stream at {stream._site}")
+            name = f"{type(receiver).__name__}-{sid}"
+            remote = getattr(sc._backend, "remote_receivers", None)
+            if remote is not None:  # cluster modes: the receiver runs as a task on an executor
+                if self._remote is None:
+                    self._remote = remote(sc)
+                self._remote.start(receiver, sid, name, interval, delay, self._remote_error(sid, name))
+                continue
             sup = ReceiverSupervisor(receiver, sid, f"{type(receiver).__name__}-{sid}", sc.env.block_store,
                                      self.add_block, self.ssc._listener_bus.post, interval, delay)
             self._supervisors.append(sup)
@@ -303,16 +314,27 @@ class ReceiverTracker:
         with self._lock:
             self._unallocated.setdefault(stream_id, []).append((block_id, num_records))
 
+    def _remote_error(self, sid: int, name: str) -> Any:
+        def report(exc: BaseException) -> None:
+            info = ReceiverInfo(sid, name, False, "executor", "Receiver task failed", repr(exc),
+                                int(time.time() * 1000))
+            self.ssc._listener_bus.post(StreamingListenerReceiverError(info))
+        return report
+
     def take_blocks(self, stream_id: int) -> list[tuple[str, int]]:
         with self._lock:
             blocks = self._unallocated.get(stream_id) or []
             self._unallocated[stream_id] = []
-            return blocks
+        if self._remote is not None:
+            blocks = blocks + self._remote.take_blocks(stream_id)
+        return blocks
 
     def stop(self, graceful: bool) -> None:
         if self._stopped:
             return
         self._stopped = True
+        if self._remote is not None:
+            self._remote.stop()
         for sup in self._supervisors:
             try:
                 sup.stop()

@@ -237,6 +237,9 @@ class StreamingContext:
                 raise
             self._state = _ACTIVE
             StreamingContext._activeContext = self
+        hook = getattr(self._sc._backend, "streaming_started", None)
+        if hook is not None:  # cluster backends publish progress for the operator
+            hook(self)
         _register_atexit()
         log.info("StreamingContext started (batch %s s)", self.batchDuration)
 
@@ -262,6 +265,9 @@ class StreamingContext:
                         if StreamingContext._activeContext is self:
                             StreamingContext._activeContext = None
             self._state = _STOPPED
+            hook = getattr(self._sc._backend, "streaming_stopped", None)
+            if hook is not None:
+                hook(self, self._error)
             self._terminated.set()
             if stopSparkContext:
                 self._sc.stop()
