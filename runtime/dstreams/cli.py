@@ -69,6 +69,29 @@ def _run(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _status(master: str, app_id: str) -> int:
+    """Print the progress document and the live executors of an application as JSON."""
+    import json
+    import pickle
+
+    from .executor.protocol import Keys
+    from .executor.redisconn import RedisUnavailableError, connect
+    try:
+        r = connect(master)
+    except RedisUnavailableError as exc:
+        print(f"dstreams status: {exc}", file=sys.stderr)
+        return 2
+    keys = Keys(app_id)
+    raw = r.get(f"{keys.prefix}progress")
+    ids = sorted(i.decode() for i in r.smembers(keys.executors))
+    beats = r.mget([keys.heartbeat(i) for i in ids]) if ids else []
+    executors = [vars(pickle.loads(b)) for b in beats if b is not None]
+    doc = {"appId": app_id, "driver": bool(r.exists(keys.driver)),
+           "progress": json.loads(raw) if raw else None, "executors": executors}
+    print(json.dumps(doc, indent=2))
+    return 0 if raw or ids else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="dstreams", description="Run DStream programs.",
@@ -98,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:  # everything after "--" belongs to the application
         i = argv.index("--")
         argv, app_args = argv[:i], argv[i + 1:]
+    st = sub.add_parser("status", help="print a cluster application's progress and executors (from Redis)")
+    st.add_argument("--master", required=True, help="redis://host:port/db of the application")
+    st.add_argument("--app-id", required=True, help="the application id")
     ns, extra = parser.parse_known_args(argv)
     if extra and ns.command not in ("run", "driver"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -110,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["DSTREAMS_APP_ID"] = ns.app_id
         _graceful_stop_on_sigterm()
         return _run(ns)
+    if ns.command == "status":
+        return _status(ns.master, ns.app_id)
     if ns.command == "executor":
         from .executor.redisconn import RedisUnavailableError
         from .executor.worker import main as executor_main

@@ -196,6 +196,13 @@ def test_progress_is_published_for_the_operator(cluster, redis_server):
         doc = wait_until(progressed, 30, "progress with 3 completed batches")
         assert doc["state"] == "running" and doc["lastBatchTime"].endswith("Z")
         assert doc["processingDelayMs"] >= 0 and doc["schedulingDelayMs"] >= 0
+        # `dstreams status` shows the same progress and the live executors
+        out = subprocess.run([sys.executable, "-m", "dstreams.cli", "status", "--master", redis_server.url,
+                              "--app-id", ctx.applicationId], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        status = json.loads(out.stdout)
+        assert status["driver"] is True and len(status["executors"]) == 2
+        assert status["progress"]["batchesCompleted"] >= 3
     finally:
         ssc.stop(stopSparkContext=False)
     assert json.loads(r.get(key))["state"] == "stopped"
