@@ -294,3 +294,28 @@ def test_driver_killed_recovers_from_s3_checkpoint_in_local_cluster(s3_env, s3_s
     prefixes = [[list(x) for x in sorted(Counter(w for ws in words[:n] for w in ws).items())]
                 for n in range(len(words) + 1)]
     assert all(t in prefixes[3:] for t in totals(blog)), totals(blog)
+
+
+def test_lost_input_blocks_fail_the_batch_loudly(cluster):
+    """Blocks that vanish from Redis between assignment and processing (a Redis restart without
+    persistence) fail the batch with BlockNotFoundError; the stream never drops data silently."""
+    from dstreams.errors import BlockNotFoundError
+    ctx = cluster
+    server = LineServer()
+    ssc = StreamingContext(ctx, 0.2)
+
+    def lose_blocks(rdd):
+        ids = getattr(rdd, "block_ids", [])
+        ctx.env.block_store.remove_many(ids)  # what a Redis restart does to them
+        return rdd
+
+    ssc.socketTextStream("127.0.0.1", server.port).transform(lose_blocks).count().foreachRDD(lambda r: r.collect())
+    ssc.start()
+    try:
+        wait_until(lambda: server.conns, 30, "the receiver to connect")
+        server.send(["some", "lines"])
+        with pytest.raises(BlockNotFoundError, match="input-"):
+            ssc.awaitTermination(60)
+    finally:
+        ssc.stop(stopSparkContext=False)
+        server.close()

@@ -345,7 +345,7 @@ class ReceiverTracker:
 class ReceiverInputDStream(InputDStream):
     """The stream of a receiver: each batch is a BlockRDD of the blocks received before it."""
 
-    _transient = InputDStream._transient + ("_blocks",)
+    _transient = InputDStream._transient + ("_blocks", "_restored")
 
     def __init__(self, ssc: Any, receiver: Receiver) -> None:
         if not isinstance(receiver, Receiver):
@@ -353,10 +353,12 @@ class ReceiverInputDStream(InputDStream):
         super().__init__(ssc)
         self._receiver = receiver
         self._blocks: dict[int, list[tuple[str, int]]] = {}
+        self._restored: set[int] = set()
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
         self._blocks = {}
+        self._restored = set()
 
     def getReceiver(self) -> Receiver:
         return self._receiver
@@ -375,9 +377,12 @@ class ReceiverInputDStream(InputDStream):
         if not blocks:
             return self._sc.emptyRDD()
         ids = [b for b, _ in blocks]
+        if t not in self._restored:
+            # a running stream never drops data silently: a lost block fails the batch
+            return self._sc.blockRDD(ids)
         store = self._sc.env.block_store
         present = [b for b in ids if store.contains(b)]
-        if len(present) < len(ids):
+        if len(present) < len(ids):  # recovery without the blocks (Spark's behaviour without a WAL)
             log.error("%s: %d of %d blocks of the batch of %s could not be recovered: they are not in the "
                       "block store any more", self._name(), len(ids) - len(present), len(ids), t)
             ids = present
@@ -403,3 +408,4 @@ class ReceiverInputDStream(InputDStream):
     def _restore_checkpoint_state(self, state: dict) -> None:
         super()._restore_checkpoint_state(state)
         self._blocks = {t: list(b) for t, b in state.get("blocks", {}).items()}
+        self._restored = set(self._blocks)
