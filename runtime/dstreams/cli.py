@@ -52,6 +52,7 @@ def _run(ns: argparse.Namespace) -> int:
             print(f"dstreams: --conf expects KEY=VALUE, got {item!r}", file=sys.stderr)
             return 2
         os.environ["DSTREAMS_CONF_" + key] = value
+    os.environ.setdefault("DSTREAMS_CONF_dstreams.ui.enabled", "true")  # apps run by the CLI get the UI
     app = ns.app
     if not os.path.exists(app):
         print(f"dstreams: application file not found: {app}", file=sys.stderr)

@@ -93,6 +93,7 @@ class Context:
                                              self._master.max_failures or 4))
             self._scheduler = DAGScheduler(self._backend, max_task_failures=max_failures)
             self._cleaner = _Cleaner(self)
+            self._ui = self._start_ui()
             Context._active = self
         log.info("started Context app=%s id=%s master=%s", self.appName, self.applicationId, self.master)
 
@@ -108,6 +109,22 @@ class Context:
             raise MasterURLError(
                 f"master {self.master!r} needs the cluster data plane, which is not available: {exc}") from exc
         return cluster.make_backend(self)
+
+    def _start_ui(self) -> Any:
+        if str(self.conf.get("dstreams.ui.enabled", "false")).lower() not in ("1", "true", "yes"):
+            return None
+        from .ui.server import UIServer
+        host = str(self.conf.get("dstreams.ui.host", "0.0.0.0" if self._master.kind == "redis" else "127.0.0.1"))
+        try:
+            return UIServer(self, host, int(self.conf.get("dstreams.ui.port", 4040)))
+        except OSError as exc:
+            log.warning("the UI did not start: %s", exc)
+            return None
+
+    @property
+    def uiWebUrl(self) -> str | None:
+        """The URL of the driver's web UI, or None when it is off (conf ``dstreams.ui.enabled``)."""
+        return self._ui.url if self._ui is not None else None
 
     def _apply_storage_conf(self) -> None:
         per_protocol: dict[str, dict[str, Any]] = {}
@@ -312,6 +329,8 @@ class Context:
                 return
             self._stopped = True
             self._cleaner.enabled = False
+            if self._ui is not None:
+                self._ui.stop()
             try:
                 self._backend.stop()
             finally:

@@ -240,6 +240,9 @@ class StreamingContext:
         hook = getattr(self._sc._backend, "streaming_started", None)
         if hook is not None:  # cluster backends publish progress for the operator
             hook(self)
+        ui = getattr(self._sc, "_ui", None)
+        if ui is not None:
+            ui.attach(self)
         _register_atexit()
         log.info("StreamingContext started (batch %s s)", self.batchDuration)
 
