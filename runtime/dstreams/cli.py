@@ -8,6 +8,7 @@ import runpy
 import signal
 import sys
 import threading
+import time
 
 from .master import parse_master
 from .errors import MasterURLError
@@ -93,12 +94,39 @@ def _status(master: str, app_id: str) -> int:
     return 0 if raw or ids else 1
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line (``--log-format json``), for log collectors in clusters."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        doc = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+               "level": record.levelname, "logger": record.name, "msg": record.getMessage()}
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc)
+
+
+def _configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="dstreams", description="Run DStream programs.",
         epilog="Application arguments go after '--': dstreams run app.py --master local[4] -- --batches 5")
     parser.add_argument("--log-level", default=os.environ.get("DSTREAMS_LOG_LEVEL", "WARNING"),
-                        help="log level of dstreams' own messages (default WARNING)")
+                        help="log level (default WARNING, or $DSTREAMS_LOG_LEVEL)")
+    parser.add_argument("--log-format", choices=["text", "json"], default=os.environ.get("DSTREAMS_LOG_FORMAT", "text"),
+                        help="text lines or one JSON object per line (default text, or $DSTREAMS_LOG_FORMAT)")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run an application file (as __main__)")
     run.add_argument("app", help="the Python file to run")
@@ -129,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra and ns.command not in ("run", "driver"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     ns.args = extra + app_args
-    logging.basicConfig(level=ns.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging(ns.log_level, ns.log_format)
     if ns.command == "run":
         return _run(ns)
     if ns.command == "driver":

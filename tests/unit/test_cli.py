@@ -104,3 +104,17 @@ def test_batch_wordcount_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "to: 3", "be: 2", "is: 1", "not: 1", "or: 1", "question: 1", "that: 1", "the: 1"]
     assert cli.main(["run", str(EXAMPLE), "--", str(text), "2"]) == 0
     assert capsys.readouterr().out.splitlines() == ["to: 3", "be: 2"]
+
+
+def test_json_log_format_prints_one_object_per_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+    app = tmp_path / "app.py"
+    app.write_text("from dstreams import Context\nContext('local[1]', 'logs').stop()\n")
+    p = subprocess.run([sys.executable, "-m", "dstreams.cli", "--log-level", "INFO", "--log-format", "json", "run",
+                        str(app)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    docs = [json.loads(line) for line in p.stderr.splitlines() if line.strip()]
+    assert any(d["logger"] == "dstreams" and "started Context" in d["msg"] for d in docs)
+    assert all(d["ts"].endswith("Z") and d["level"] for d in docs)
