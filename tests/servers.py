@@ -35,7 +35,8 @@ def wait_until(cond, timeout: float, what: str, interval: float = 0.02):
 class RedisServer:
     """A redis-server without persistence on a free loopback port."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, password: str | None = None) -> None:
+        self.password = password
         exe = shutil.which("redis-server")
         if exe is None:
             pytest.fail("redis-server is not installed: run `bash tests/setup-system.sh` "
@@ -54,10 +55,10 @@ class RedisServer:
         log = os.path.join(self.dir, "redis.log")
         self.proc = subprocess.Popen(
             [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir, "--logfile", log],
+             "--dir", self.dir, "--logfile", log, *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import redis
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, password=self.password)
 
         def up() -> bool:
             if self.proc.poll() is not None:
@@ -81,7 +82,7 @@ class RedisServer:
 
     def client(self):
         import redis
-        return redis.Redis(port=self.port)
+        return redis.Redis(port=self.port, password=self.password)
 
     def stop(self) -> None:
         self.kill()

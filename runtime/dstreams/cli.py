@@ -32,7 +32,9 @@ def _graceful_stop_on_sigterm() -> None:
         if ssc is None:
             raise SystemExit(143)
         logging.getLogger("dstreams").warning("SIGTERM: stopping the streaming context gracefully")
-        threading.Thread(target=stop_streaming, args=(ssc,), name="dstreams-sigterm", daemon=True).start()
+        t = threading.Thread(target=stop_streaming, args=(ssc,), name="dstreams-sigterm", daemon=True)
+        ssc._stopper = t  # awaitTermination joins it, so the process exits only once stopped
+        t.start()
 
     signal.signal(signal.SIGTERM, on_term)
 
@@ -54,15 +56,23 @@ def _run(ns: argparse.Namespace) -> int:
             return 2
         os.environ["DSTREAMS_CONF_" + key] = value
     os.environ.setdefault("DSTREAMS_CONF_dstreams.ui.enabled", "true")  # apps run by the CLI get the UI
-    app = ns.app
-    if not os.path.exists(app):
+    app, module = ns.app, ns.module
+    if bool(app) == bool(module):
+        print("dstreams: give either an application file or -m MODULE", file=sys.stderr)
+        return 2
+    if app and not os.path.exists(app):
         print(f"dstreams: application file not found: {app}", file=sys.stderr)
         return 2
     args = list(ns.args)
-    sys.argv = [app, *args]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(app)))
     try:
-        runpy.run_path(app, run_name="__main__")
+        if module:
+            sys.argv = [module, *args]
+            sys.path.insert(0, os.getcwd())
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = [app, *args]
+            sys.path.insert(0, os.path.dirname(os.path.abspath(app)))
+            runpy.run_path(app, run_name="__main__")
     except KeyboardInterrupt:
         return 130
     except SystemExit as exc:
@@ -129,12 +139,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="text lines or one JSON object per line (default text, or $DSTREAMS_LOG_FORMAT)")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run an application file (as __main__)")
-    run.add_argument("app", help="the Python file to run")
+    run.add_argument("app", nargs="?", help="the Python file to run")
+    run.add_argument("-m", dest="module", help="run a module of the image/environment instead of a file")
     run.add_argument("--master", help="local[N], local[*], local-cluster[N] or redis://host:port/db")
     run.add_argument("--name", help="application name")
     run.add_argument("--conf", action="append", metavar="KEY=VALUE", help="configuration entry")
     drv = sub.add_parser("driver", help="run an application file as the driver of a cluster app")
-    drv.add_argument("app", help="the Python file to run")
+    drv.add_argument("app", nargs="?", help="the Python file to run")
+    drv.add_argument("-m", dest="module", help="run a module of the image/environment instead of a file")
     drv.add_argument("--master", required=True, help="redis://host:port/db (or local-cluster[N])")
     drv.add_argument("--app-id", help="application id shared with the executors (default: generated)")
     drv.add_argument("--name", help="application name")

@@ -168,9 +168,25 @@ def test_second_driver_with_same_app_id_is_refused(redis_server, monkeypatch):
     b1 = RedisBackend(redis_server.url, "shared-app", {})
     try:
         with pytest.raises(DriverConflictError, match="shared-app"):
-            RedisBackend(redis_server.url, "shared-app", {})
+            RedisBackend(redis_server.url, "shared-app", {"dstreams.driver.leaseWait": 0.5})
     finally:
         b1.stop()
+    # a stopped driver released its lease: the next one starts at once
+    b2 = RedisBackend(redis_server.url, "shared-app", {"dstreams.driver.leaseWait": 0})
+    b2.stop()
+
+
+def test_redis_password_from_the_environment(monkeypatch):
+    from tests.servers import RedisServer
+    server = RedisServer(password="s3cret")
+    try:
+        with pytest.raises(RedisUnavailableError, match="127.0.0.1"):
+            Context(server.url, "no-password")  # URL without credentials, none in the env
+        monkeypatch.setenv("DSTREAMS_REDIS_PASSWORD", "s3cret")
+        with Context(server.url, "with-password") as ctx:
+            assert ctx._backend.r.ping()
+    finally:
+        server.stop()
 
 
 def test_unreachable_redis_names_the_url_and_fails_fast():

@@ -319,3 +319,32 @@ def test_lost_input_blocks_fail_the_batch_loudly(cluster):
     finally:
         ssc.stop(stopSparkContext=False)
         server.close()
+
+
+def test_sigterm_stops_the_driver_gracefully_and_releases_its_lease(redis_server, tmp_path):
+    """What a pod deletion does: SIGTERM -> graceful stop, final progress 'stopped', exit 0,
+    and no key of the app left but the progress record."""
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from dstreams import Context, StreamingContext\n"
+        "ctx = Context(appName='sigterm')\n"
+        "ssc = StreamingContext(ctx, 0.2)\n"
+        "ssc.queueStream([], default=ctx.parallelize([1, 2])).count().foreachRDD(lambda r: None)\n"
+        "ssc.start()\n"
+        "ssc.awaitTermination()\n")
+    env = dict(os.environ, DSTREAMS_REDIS_URL=redis_server.url)
+    p = subprocess.Popen([sys.executable, "-m", "dstreams.cli", "driver", str(app), "--master", "local-cluster[1]",
+                          "--app-id", "sigterm-app"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    r = redis_server.client()
+    try:
+        def running():
+            raw = r.get("dstreams:sigterm-app:progress")
+            return raw and json.loads(raw)["batchesCompleted"] >= 2
+        wait_until(running, 60, "two batches of the driver")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(60) == 0, p.stdout.read().decode()[-3000:]
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert json.loads(r.get("dstreams:sigterm-app:progress"))["state"] == "stopped"
+    assert sorted(r.scan_iter(match=b"dstreams:sigterm-app:*")) == [b"dstreams:sigterm-app:progress"]

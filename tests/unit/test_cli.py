@@ -118,3 +118,18 @@ def test_json_log_format_prints_one_object_per_line(tmp_path):
     docs = [json.loads(line) for line in p.stderr.splitlines() if line.strip()]
     assert any(d["logger"] == "dstreams" and "started Context" in d["msg"] for d in docs)
     assert all(d["ts"].endswith("Z") and d["level"] for d in docs)
+
+
+def test_run_a_module_with_dash_m(tmp_path):
+    import subprocess
+    import sys
+    pkg = tmp_path / "mypkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "job.py").write_text(
+        "import sys\nfrom dstreams import Context\n"
+        "with Context() as ctx:\n    print('sum', ctx.parallelize(range(5)).sum(), sys.argv[1:], ctx.master)\n")
+    p = subprocess.run([sys.executable, "-m", "dstreams.cli", "run", "-m", "mypkg.job", "--master", "local[2]",
+                        "--", "x"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "sum 10 ['x'] local[2]" in p.stdout

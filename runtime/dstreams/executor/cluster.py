@@ -85,7 +85,12 @@ class RedisBackend(SchedulerBackend):
     # -- driver identity -----------------------------------------------------------------------
     def _claim_driver(self) -> None:
         ttl = int(self.heartbeat_ttl * 1000) + 2000
-        if not self.r.set(self.keys.driver, self.session, nx=True, px=ttl):
+        # a driver that just died (or was replaced) holds the lease for at most ttl: wait it out
+        deadline = time.monotonic() + float(self.conf.get("dstreams.driver.leaseWait", ttl / 1000 + 1))
+        while not self.r.set(self.keys.driver, self.session, nx=True, px=ttl):
+            if time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
             other = self.r.get(self.keys.driver)
             raise DriverConflictError(
                 f"application {self.keys.app_id!r} already has a live driver (session "

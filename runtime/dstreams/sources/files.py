@@ -72,6 +72,7 @@ class FileInputDStream(InputDStream):
 
     def _list(self) -> list[dict]:
         fs, path = self._filesystem()
+        fs.invalidate_cache()  # object stores (s3fs) cache listings: every batch must look afresh
         if fsspec.core.has_magic(path):
             found = fs.glob(path, detail=True)
             infos = []

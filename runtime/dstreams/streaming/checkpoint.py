@@ -198,17 +198,26 @@ class CheckpointWriter:
 def save_text_atomically(rdd: Any, path: str) -> None:
     """Save ``rdd`` as a text-file directory at ``path`` unless it is already there.
 
-    The files are written under a hidden temporary name and renamed into place, so the output
-    of a batch appears whole; a batch re-run after a recovery leaves the existing output as is
-    (PySpark ignores FileAlreadyExistsException the same way).
+    On a local filesystem the files are written under a hidden temporary name and renamed into
+    place, so the output of a batch appears whole; on object stores (no atomic rename) the part
+    files are written first and ``_SUCCESS`` last, so readers take a directory once it has
+    ``_SUCCESS``. A batch re-run after a recovery leaves a complete output as is (PySpark
+    ignores FileAlreadyExistsException the same way) and replaces a partial one.
     """
     fs, base = get_fs(path)
+    fs.invalidate_cache()
+    if fs.exists(posixpath.join(base, "_SUCCESS")):
+        return  # a re-run batch: the complete output is already there
     if fs.exists(base):
+        fs.rm(base, recursive=True)  # the partial output of an interrupted attempt
+    protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+    if not {"file", "local"} & set(protocols):
+        # object stores have no atomic directory rename: the parts go in first, _SUCCESS last
+        rdd.saveAsTextFile(path)
         return
     parent, name = posixpath.split(base.rstrip("/"))
     tmp_base = posixpath.join(parent, f".{name}.{uuid.uuid4().hex}.tmp")
-    protocol = path.split("://", 1)[0] + "://" if "://" in path else ""
-    rdd.saveAsTextFile(protocol + tmp_base if protocol else tmp_base)
+    rdd.saveAsTextFile(tmp_base)
     try:
         fs.mv(tmp_base, base, recursive=True)
     except Exception:
