@@ -29,6 +29,10 @@ test: venv ## run the whole test suite (starts the servers it needs itself)
 unit: venv ## run the unit tests only (no servers)
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
 
+bench: venv ## benchmarks side by side with PySpark (~40 min; BENCH_ARGS=--quick, see python -m bench --help)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) -m bench $(BENCH_ARGS)
+
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis
 

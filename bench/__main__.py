@@ -1,15 +1,21 @@
 """Run the benchmarks and print a table of dstreams against PySpark measured in the same run.
 
-    python -m bench                     # everything (about 30-40 minutes on 2 cores)
-    python -m bench --quick             # fewer batches and steps (about 10 minutes)
+    python -m bench                     # everything (about 40 minutes on 2 cores)
+    python -m bench --quick             # fewer batches and bisection steps
     python -m bench --workloads wordcount --sources queue,socket --systems dstreams-local,pyspark
-    python -m bench --scaling           # wordcount on local-cluster[1], [2], [4]
+    python -m bench --only scaling      # just wordcount on local-cluster[1], [2], [4]
 
-The max sustained rate is found by doubling the input rate until the median processing time of
-a batch exceeds the batch interval (or the scheduling delay grows past it), then bisecting.
-Latency is the total delay (scheduling + processing) of batches at half that rate. Results go
-to bench/results/latest.json as well. PySpark runs only when ``pyspark`` is importable and Java
-is installed (``pip install 'dstreams[bench]'``).
+For each workload, source and system, the max sustained rate is found by doubling the input
+rate until a run is not sustained (median processing time of a batch over the batch interval,
+a growing scheduling delay, or input that could not be delivered at that rate; see
+bench/probe.py), then bisecting. Every probe is a fresh process. Latency is the total delay
+(scheduling + processing) of the batches at half that rate; the empty-batch overhead is the
+median processing time of batches without input (100 ms batches for dstreams, 1 s for
+PySpark); peak memory is the resident size of the whole process tree (driver, executors,
+Redis, JVM, Python workers), at the max rate and, for the comparison, at PySpark's max rate
+(a queue holds all its batches from the start, in both systems, so memory grows with the
+rate). Results also go to bench/results/latest.json. PySpark runs only
+when ``pyspark`` is importable and Java is installed (``pip install 'dstreams[bench]'``).
 """
 from __future__ import annotations
 
@@ -18,7 +24,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -29,9 +34,23 @@ SYSTEMS = {
     "dstreams-cluster": ("dstreams", "local-cluster[2]"),
     "pyspark": ("pyspark", "local[2]"),
 }
-START_RATE = {"dstreams": 40_000, "pyspark": 10_000}
-MAX_RATE = 3_200_000
+WORKLOADS = ("wordcount", "window", "state", "join", "shuffle")
+# where the search starts (lines/s): near the expected result saves probes
+START_RATE = {
+    ("dstreams", "socket"): 50_000, ("dstreams", None): 300_000,
+    ("pyspark", "socket"): 1_000, ("pyspark", "dir"): 30_000, ("pyspark", "window"): 4_000,
+    ("pyspark", "state"): 4_000, ("pyspark", "join"): 4_000, ("pyspark", "shuffle"): 5_000,
+    ("pyspark", None): 60_000,
+}
+MAX_RATE = 6_400_000
+SAME_RATE_FALLBACK = 10_000  # where memory is compared when PySpark sustains no rate
+MIN_RATE = 500
+EMPTY_INTERVAL = {"dstreams": 0.1, "pyspark": 1.0}
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
 def probe(system: str, master: str, workload: str, source: str, rate: float, interval: float,
@@ -41,7 +60,7 @@ def probe(system: str, master: str, workload: str, source: str, rate: float, int
            "--source", source, "--rate", str(rate), "--interval", str(interval), "--batches", str(batches),
            *(extra or [])]
     env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    timeout = 120 + batches * interval * 25
+    timeout = 180 + batches * interval * 25
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=os.path.dirname(HERE))
     except subprocess.TimeoutExpired:
@@ -52,48 +71,47 @@ def probe(system: str, master: str, workload: str, source: str, rate: float, int
     return {"error": (p.stderr or p.stdout)[-1500:], "sustained": False}
 
 
+def _describe(rate: float, r: dict) -> str:
+    if "error" in r:
+        return f"    {rate:>10,.0f} lines/s: error: {r['error'][-400:]}"
+    verdict = "sustained" if r.get("sustained") else "NOT sustained"
+    extra = f" (median {r.get('processing_ms_median')} ms" + "".join(f"; {n}" for n in r.get("notes", ())) + ")"
+    return f"    {rate:>10,.0f} lines/s: {verdict}{extra}"
+
+
 def max_sustained(system: str, master: str, workload: str, source: str, interval: float, batches: int,
-                  refine: int, log: Any) -> tuple[float, dict | None]:
-    """Return (highest sustained lines/s, that probe's result)."""
-    rate = START_RATE[system]
-    ok_rate, ok_result, bad_rate = 0.0, None, None
+                  refine: int) -> tuple[float, dict | None]:
+    """Return (highest sustained lines/s, that probe's result); 0 when even MIN_RATE is not."""
+    rate = float(START_RATE.get((system, source)) or START_RATE.get((system, workload))
+                 or START_RATE[(system, None)])
+    ok_rate, ok_result, bad_rate, bad_result = 0.0, None, None, None
     while rate <= MAX_RATE:
         r = probe(system, master, workload, source, rate, interval, batches)
-        log(f"    {rate:>10,.0f} lines/s: " + ("sustained" if r.get("sustained") else "NOT sustained")
-            + (f" (median {r.get('processing_ms_median')} ms)" if "error" not in r else f" error: {r['error'][-300:]}"))
-        if "error" in r and not ok_result and rate == START_RATE[system]:
+        log(_describe(rate, r))
+        if "error" in r and ok_result is None:
             return 0.0, r
+        if not r.get("sustained"):
+            bad_rate, bad_result = rate, r
+            break
+        ok_rate, ok_result = rate, r
+        rate *= 2
+    while ok_result is None and bad_rate is not None and bad_rate / 2 >= MIN_RATE:
+        rate = bad_rate / 2
+        r = probe(system, master, workload, source, rate, interval, batches)
+        log(_describe(rate, r))
         if r.get("sustained"):
             ok_rate, ok_result = rate, r
-            rate *= 2
         else:
-            bad_rate = rate
-            break
-    if ok_rate == 0 and bad_rate is not None:
-        # below the starting rate: step down until something is sustained
-        rate = bad_rate / 4
-        while rate >= 250:
-            r = probe(system, master, workload, source, rate, interval, batches)
-            log(f"    {rate:>10,.0f} lines/s: " + ("sustained" if r.get("sustained") else "NOT sustained"))
-            if r.get("sustained"):
-                ok_rate, ok_result = rate, r
-                break
-            bad_rate = rate
-            rate /= 4
+            bad_rate, bad_result = rate, r
     for _ in range(refine if bad_rate and ok_rate else 0):
-        mid = (ok_rate + bad_rate) / 2
+        mid = round((ok_rate + bad_rate) / 2, -2)
         r = probe(system, master, workload, source, mid, interval, batches)
-        log(f"    {mid:>10,.0f} lines/s: " + ("sustained" if r.get("sustained") else "NOT sustained"))
+        log(_describe(mid, r))
         if r.get("sustained"):
             ok_rate, ok_result = mid, r
         else:
             bad_rate = mid
-    return ok_rate, ok_result
-
-
-def empty_overhead(system: str, master: str, interval: float, batches: int) -> float | None:
-    r = probe(system, master, "wordcount", "queue", 0, interval, batches)
-    return r.get("processing_ms_median")
+    return ok_rate, ok_result or bad_result
 
 
 def machine() -> dict[str, Any]:
@@ -113,8 +131,13 @@ def machine() -> dict[str, Any]:
     except ImportError:
         pyspark_version = None
     mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb, "python": platform.python_version(),
-            "java": java, "pyspark": pyspark_version, "date": time.strftime("%Y-%m-%d %H:%M")}
+            "java": java, "pyspark": pyspark_version, "date": time.strftime("%Y-%m-%d %H:%M"),
+            "load_at_start": load}
 
 
 def pyspark_available() -> bool:
@@ -126,6 +149,7 @@ def pyspark_available() -> bool:
 
 
 def batch_file(lines: int) -> str:
+    """A text file of ``lines`` benchmark lines (made once, cached)."""
     from .data import batches
     path = os.path.join(os.path.expanduser("~/.cache/dstreams/bench"), f"lines-{lines}.txt")
     if not os.path.exists(path):
@@ -137,85 +161,117 @@ def batch_file(lines: int) -> str:
     return path
 
 
-def fmt_rate(x: float | None) -> str:
-    return "-" if not x else f"{x:,.0f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="fewer batches and bisection steps")
-    p.add_argument("--workloads", default="wordcount,window,state,join,shuffle")
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--sources", default="queue,dir,socket", help="sources for the wordcount workload")
-    p.add_argument("--systems", default="dstreams-local,dstreams-cluster,pyspark")
+    p.add_argument("--systems", default=",".join(SYSTEMS))
     p.add_argument("--interval", type=float, default=1.0)
-    p.add_argument("--no-batch", action="store_true", help="skip the batch (RDD) word count")
-    p.add_argument("--scaling", action="store_true", help="only: wordcount on local-cluster[1], [2], [4]")
+    p.add_argument("--only", choices=["streaming", "empty", "batch", "scaling"],
+                   help="run one part (default: all)")
+    p.add_argument("--no-scaling", action="store_true", help="skip the local-cluster[1,2,4] scaling run")
     p.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    p.add_argument("--merge", action="store_true",
+                   help="replace only the measured rows in --out (keep the others) and print the whole table")
     args = p.parse_args(argv)
-    batches = 5 if args.quick else 8
+    batches = 6 if args.quick else 8
     refine = 1 if args.quick else 2
-
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+    parts = {args.only} if args.only else {"streaming", "empty", "batch"} | (set() if args.no_scaling else {"scaling"})
 
     systems = [s for s in args.systems.split(",") if s]
+    for s in systems:
+        if s not in SYSTEMS:
+            p.error(f"unknown system {s!r}; choose from {', '.join(SYSTEMS)}")
     if "pyspark" in systems and not pyspark_available():
         log("pyspark or java not found: PySpark columns are skipped (pip install 'dstreams[bench]')")
         systems.remove("pyspark")
     info = machine()
     log(f"machine: {info}")
     rows: list[dict[str, Any]] = []
+    started = time.time()
+    workloads = [w for w in args.workloads.split(",") if w]
 
-    if args.scaling:
-        for n in (1, 2, 4):
-            log(f"scaling: local-cluster[{n}]")
-            rate, res = max_sustained("dstreams", f"local-cluster[{n}]", "wordcount", "queue", args.interval,
-                                      batches, refine, log)
-            rows.append({"workload": "wordcount", "source": "queue", "system": f"local-cluster[{n}]",
-                         "max_rate": rate, "peak_memory_mb": (res or {}).get("peak_memory_mb")})
-    else:
-        cases = []
-        for w in args.workloads.split(","):
-            for src in (args.sources.split(",") if w == "wordcount" else ["queue"]):
-                cases.append((w, src))
+    if "streaming" in parts:
+        cases = [(w, src) for w in workloads for src in (args.sources.split(",") if w == "wordcount" else ["queue"])]
+        # PySpark first: the others' memory is also measured at its rate (same data held)
+        ordered = sorted(systems, key=lambda s: s != "pyspark")
         for w, src in cases:
-            for sys_name in systems:
+            same_rate = None
+            for sys_name in ordered:
                 system, master = SYSTEMS[sys_name]
                 log(f"{w}/{src} on {sys_name}")
-                rate, res = max_sustained(system, master, w, src, args.interval, batches, refine, log)
-                row = {"workload": w, "source": src, "system": sys_name, "max_rate": rate,
-                       "peak_memory_mb": (res or {}).get("peak_memory_mb"), "error": (res or {}).get("error")}
-                if rate:
-                    half = probe(system, master, w, src, rate / 2, args.interval, batches)
-                    row["latency_ms_p50"] = half.get("latency_ms_p50")
-                    row["latency_ms_p99"] = half.get("latency_ms_p99")
+                row = _streaming_row(w, src, sys_name, system, master, args.interval, batches, refine)
                 rows.append(row)
-        for sys_name in systems:
-            system, master = SYSTEMS[sys_name]
-            interval = 0.1 if system == "dstreams" else 1.0
-            log(f"empty batches on {sys_name} ({interval}s interval)")
-            rows.append({"workload": "empty", "source": "queue", "system": sys_name, "interval": interval,
-                         "overhead_ms": empty_overhead(system, master, interval, 20 if system == "dstreams" else 6)})
-        if not args.no_batch:
-            path = batch_file(1_000_000)
+                if system == "pyspark":
+                    same_rate = row["max_rate"] or SAME_RATE_FALLBACK
+                    row["memory_rate"] = same_rate
+                    row["memory_same_rate_mb"] = row["peak_memory_mb"] if row["max_rate"] else None
+                    if not row["max_rate"]:
+                        if args.interval < 2 and w in ("window", "state"):
+                            log(f"{w}/{src} on {sys_name} with 2 s batches (nothing is sustained at "
+                                f"{args.interval} s)")
+                            rows.append(_streaming_row(w, src, sys_name, system, master, 2.0, batches, refine,
+                                                       label="pyspark (2 s batches)"))
+                        r = probe(system, master, w, src, same_rate, args.interval, batches)
+                        row["memory_same_rate_mb"] = r.get("peak_memory_mb")
+                        log(f"    at {same_rate:,.0f} lines/s (not sustained): peak {r.get('peak_memory_mb')} MB")
+                elif same_rate:
+                    r = probe(system, master, w, src, same_rate, args.interval, batches)
+                    row["memory_rate"] = same_rate
+                    row["memory_same_rate_mb"] = r.get("peak_memory_mb")
+                    log(f"    at {same_rate:,.0f} lines/s (PySpark's rate): peak {r.get('peak_memory_mb')} MB")
+    if "empty" in parts:
+        for w in workloads:
             for sys_name in systems:
                 system, master = SYSTEMS[sys_name]
-                log(f"batch word count on {sys_name}")
-                r = probe(system, master, "batch", "file", 0, 1, 3, ["--input", path])
-                rows.append({"workload": "batch", "source": "file", "system": sys_name,
-                             "max_rate": r.get("lines_per_s"), "peak_memory_mb": r.get("peak_memory_mb"),
-                             "error": r.get("error")})
+                interval = EMPTY_INTERVAL[system]
+                n = 30 if interval < 0.5 else 8
+                log(f"empty batches: {w} on {sys_name} ({interval} s batches)")
+                r = probe(system, master, w, "queue", 0, interval, n)
+                row = _find(rows, w, "queue", sys_name)
+                if row is None:
+                    row = {"workload": w, "source": "queue", "system": sys_name}
+                    rows.append(row)
+                row["empty_ms"] = r.get("processing_ms_median")
+                row["empty_interval_s"] = interval
+                row["empty_sustained"] = r.get("sustained")
+                if "error" in r:
+                    row["empty_error"] = r["error"][-300:]
+                log(f"    median {row['empty_ms']} ms per batch" + (f"; error {r['error'][-300:]}" if "error" in r else ""))
+    if "batch" in parts:
+        path = batch_file(1_000_000)
+        for sys_name in systems:
+            system, master = SYSTEMS[sys_name]
+            log(f"batch word count on {sys_name}")
+            r = probe(system, master, "batch", "file", 0, 1, 3, ["--input", path])
+            rows.append({"workload": "batch", "source": "file", "system": sys_name,
+                         "max_rate": r.get("lines_per_s"), "peak_memory_mb": r.get("peak_memory_mb"),
+                         "seconds": r.get("seconds"), "error": r.get("error")})
+            log(f"    {r.get('lines_per_s') or 0:,.0f} lines/s" + (f"; error {r['error'][-300:]}" if "error" in r else ""))
+    if "scaling" in parts:
+        for n in (1, 2, 4):
+            log(f"scaling: wordcount/queue on local-cluster[{n}]")
+            rate, res = max_sustained("dstreams", f"local-cluster[{n}]", "wordcount", "queue", args.interval,
+                                      batches, refine)
+            rows.append({"workload": "scaling", "source": "queue", "system": f"local-cluster[{n}]",
+                         "max_rate": rate, "peak_memory_mb": (res or {}).get("peak_memory_mb")})
 
-    # ratios against PySpark in the same run
-    ref = {(r["workload"], r["source"]): r for r in rows if r["system"] == "pyspark"}
+    info["minutes"] = round((time.time() - started) / 60, 1)
+    if args.merge and os.path.exists(args.out):
+        with open(args.out) as f:
+            old = json.load(f)
+        fresh = {(r["workload"], r["source"], r["system"]) for r in rows}
+        kept = [r for r in old["rows"] if (r["workload"], r["source"], r["system"]) not in fresh]
+        # keep the order of the earlier run; new rows go where their case was, else at the end
+        order = {(r["workload"], r["source"], r["system"]): i for i, r in enumerate(old["rows"])}
+        rows = sorted(kept + rows, key=lambda r: order.get((r["workload"], r["source"], r["system"]), 10**6))
+        info = {**old["machine"], "merged": info}
     for r in rows:
-        base = ref.get((r["workload"], r["source"]))
-        if base and r["system"] != "pyspark":
-            if r.get("max_rate") and base.get("max_rate"):
-                r["rate_ratio"] = round(r["max_rate"] / base["max_rate"], 2)
-            if r.get("peak_memory_mb") and base.get("peak_memory_mb"):
-                r["memory_ratio"] = round(r["peak_memory_mb"] / base["peak_memory_mb"], 2)
-    print_table(rows, info)
+        r.pop("rate_ratio", None)
+        r.pop("memory_ratio", None)
+    add_ratios(rows)
+    print_table(rows, info, args.interval)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"machine": info, "interval": args.interval, "rows": rows}, f, indent=1)
@@ -223,18 +279,88 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_table(rows: list[dict], info: dict) -> None:
-    print(f"\nmachine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GiB, Python {info['python']}, "
-          f"PySpark {info['pyspark'] or '-'} ({info['java'] or 'no java'}), {info['date']}")
-    head = ("workload", "source", "system", "max lines/s", "x PySpark", "p50 ms", "p99 ms", "empty ms",
-            "peak MB", "mem x")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
+def _streaming_row(w: str, src: str, sys_name: str, system: str, master: str, interval: float, batches: int,
+                   refine: int, label: str | None = None) -> dict:
+    rate, res = max_sustained(system, master, w, src, interval, batches, refine)
+    row: dict[str, Any] = {"workload": w, "source": src, "system": label or sys_name, "interval": interval,
+                           "max_rate": rate, "peak_memory_mb": (res or {}).get("peak_memory_mb"),
+                           "error": (res or {}).get("error")}
+    if rate:
+        half = probe(system, master, w, src, rate / 2, interval, batches)
+        row["latency_ms_p50"] = half.get("latency_ms_p50")
+        row["latency_ms_p99"] = half.get("latency_ms_p99")
+    return row
+
+
+def _find(rows: list[dict], workload: str, source: str, system: str) -> dict | None:
+    return next((r for r in rows if (r["workload"], r["source"], r["system"]) == (workload, source, system)), None)
+
+
+def add_ratios(rows: list[dict]) -> None:
+    """dstreams / PySpark for the rate and the memory of the same workload and source."""
+    ref = {(r["workload"], r["source"]): r for r in rows if r["system"] == "pyspark"}
     for r in rows:
-        cells = [r["workload"], r["source"], r["system"], fmt_rate(r.get("max_rate")),
-                 str(r.get("rate_ratio", "-")), str(r.get("latency_ms_p50", "-")), str(r.get("latency_ms_p99", "-")),
-                 str(r.get("overhead_ms", "-")), str(r.get("peak_memory_mb", "-")), str(r.get("memory_ratio", "-"))]
-        print("| " + " | ".join(cells) + " |")
+        base = ref.get((r["workload"], r["source"]))
+        if base is None or r["system"] == "pyspark" or not r["system"].startswith("dstreams"):
+            continue
+        if r.get("max_rate") and base.get("max_rate"):
+            r["rate_ratio"] = round(r["max_rate"] / base["max_rate"], 1)
+        elif r.get("max_rate") and base.get("max_rate") == 0:
+            r["rate_ratio"] = "inf"  # PySpark sustains no rate at all
+        if r.get("memory_same_rate_mb") and base.get("memory_same_rate_mb"):
+            r["memory_ratio"] = round(r["memory_same_rate_mb"] / base["memory_same_rate_mb"], 2)
+        elif r.get("peak_memory_mb") and base.get("peak_memory_mb") and r["workload"] == "batch":
+            r["memory_ratio"] = round(r["peak_memory_mb"] / base["peak_memory_mb"], 2)
+
+
+def fmt_rate(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "none" if x == 0 else f"{x:,.0f}"
+
+
+def _cell(x: Any) -> str:
+    if x is None:
+        return "-"
+    if x == "inf":
+        return "∞ (PySpark: none)"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def print_table(rows: list[dict], info: dict, interval: float) -> None:
+    load = info.get("load_at_start")
+    print(f"\nMachine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GiB RAM, Python {info['python']}, "
+          f"PySpark {info['pyspark'] or '-'} ({info['java'] or 'no java'}); {info['date']}"
+          + (f", load average {load:.1f} at start" if load is not None else "")
+          + (f", {info['minutes']} min" if info.get("minutes") else "")
+          + (f" (rows re-measured {info['merged']['date']})" if info.get("merged") else ""))
+    streaming = [r for r in rows if r["workload"] not in ("batch", "scaling")]
+    if streaming:
+        print(f"\nStreaming ({interval:g} s batches unless noted; lines of 10 words, 10,000-word Zipf vocabulary)\n")
+        head = ("workload", "source", "system", "max lines/s", "x PySpark", "p50 ms", "p99 ms", "empty batch ms",
+                "peak MB at max", "MB at PySpark's rate", "memory x PySpark")
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for r in streaming:
+            empty = r.get("empty_ms")
+            empty_s = "-" if empty is None else f"{empty:g} ({r.get('empty_interval_s'):g} s)"
+            cells = [r["workload"], r["source"], r["system"], fmt_rate(r.get("max_rate")), _cell(r.get("rate_ratio")),
+                     _cell(r.get("latency_ms_p50")), _cell(r.get("latency_ms_p99")), empty_s,
+                     _cell(r.get("peak_memory_mb")), _cell(r.get("memory_same_rate_mb")), _cell(r.get("memory_ratio"))]
+            print("| " + " | ".join(cells) + " |")
+    batch = [r for r in rows if r["workload"] == "batch"]
+    if batch:
+        print("\nBatch word count (RDD API, 1,000,000 lines from a text file, best of 3)\n")
+        print("| system | lines/s | x PySpark | peak MB | memory x PySpark |\n|---|---|---|---|---|")
+        for r in batch:
+            print(f"| {r['system']} | {fmt_rate(r.get('max_rate'))} | {_cell(r.get('rate_ratio'))} | "
+                  f"{_cell(r.get('peak_memory_mb'))} | {_cell(r.get('memory_ratio'))} |")
+    scaling = [r for r in rows if r["workload"] == "scaling"]
+    if scaling:
+        print("\nScaling (stateless word count, queue source, local-cluster[N])\n")
+        print("| executors | max lines/s | peak MB |\n|---|---|---|")
+        for r in scaling:
+            print(f"| {r['system']} | {fmt_rate(r.get('max_rate'))} | {_cell(r.get('peak_memory_mb'))} |")
 
 
 if __name__ == "__main__":

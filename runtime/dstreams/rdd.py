@@ -13,9 +13,10 @@ import itertools
 import random
 import sys
 import weakref
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from functools import reduce as _reduce
+from itertools import repeat
 from typing import Any
 
 from .dependencies import Dependency, OneToOneDependency, ShuffleDependency
@@ -23,7 +24,8 @@ from .partitioner import Partitioner, RangeBounds, portable_hash
 from .resultiterable import ResultIterable
 from .serialization import check_serializable
 from .statcounter import StatCounter
-from .storage.shuffle import Aggregator, combine_values, merge_combiners
+from .fastpath import const_pair
+from .storage.shuffle import Aggregator, combine_const, combine_values, merge_combiners
 from .storagelevel import StorageLevel
 
 __all__ = ["RDD"]
@@ -84,6 +86,12 @@ class RDD:
             return self._checkpoint_rdd.iterator(split, tc)
         return self.compute(split, tc)
 
+    def _compute_const_pairs(self, split: Any, tc: Any) -> tuple[Iterator, tuple] | None:
+        """When every record of the partition is ``(x, C)`` for one constant ``C`` (a pipeline
+        ending in ``map(lambda x: (x, C))``), return ``(iterator of the x, (C,))`` so that a
+        consumer can skip building the pairs; else None (use ``iterator``)."""
+        return None
+
     def _get_or_compute(self, split: Any, tc: Any) -> Iterator:
         store = tc.env.block_store
         bid = _block_id(self.id, split.index)
@@ -103,7 +111,18 @@ class RDD:
         self.partitions()  # executors need them and cannot list files or ask the driver
         state = self.__dict__.copy()
         state["ctx"] = None
+        state.pop("_partitioned_by", None)
+        state.pop("_ship_stored", None)
         return state
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        if (self.__dict__.get("_ship_stored") and self._storage_level is not None
+                and self._checkpoint_rdd is None):
+            # the scheduler found every partition stored: a stage reads them and needs none of
+            # the lineage, which can grow long (a window's or a state's chain of batches)
+            return (_impl.StoredRDD, (self.id, self.partitions(), self._storage_level, self.partitioner,
+                                      repr(self)))
+        return super().__reduce_ex__(protocol)
 
     @property
     def context(self) -> Any:
@@ -164,6 +183,8 @@ class RDD:
             self.ctx._cleaner.clean_blocks([_block_id(self.id, i) for i in range(self.getNumPartitions())])
             if self._checkpoint_mark != "local" or self._checkpoint_rdd is None:
                 self._storage_level = None
+                self.__dict__.pop("_partitioned_by", None)
+                self.__dict__.pop("_ship_stored", None)
         return self
 
     def getStorageLevel(self) -> StorageLevel:
@@ -239,6 +260,14 @@ class RDD:
         check_serializable(f)
         return _impl.PipelinedRDD(self, f, preservesPartitioning)
 
+    def _mapPartitionsConst(self, f: Callable[[Iterator], Iterable], const_f: Callable[[int, Iterator, Any], Iterable],
+                            preservesPartitioning: bool = False) -> "RDD":
+        """``mapPartitions(f)``, where ``const_f(index, xs, C)`` gives the same result as
+        ``f`` on the pairs ``(x, C)``: used instead when this RDD's pipeline ends by pairing
+        its elements with a constant (see ``PipelinedRDD``)."""
+        check_serializable(f)
+        return _impl.PipelinedRDD(self, lambda _, it: f(it), preservesPartitioning, const_func=const_f)
+
     def mapPartitions(self, f: Callable[[Iterator], Iterable], preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of ``f(iterator)`` over each partition."""
         check_serializable(f)
@@ -250,6 +279,10 @@ class RDD:
     def map(self, f: Callable[[Any], Any], preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of ``f(x)`` for each element."""
         check_serializable(f)
+        const = const_pair(f)
+        if const is not None:  # f is lambda x: (x, C): pair in C (dstreams.fastpath)
+            c = const[0]
+            return _impl.PipelinedRDD(self, lambda _, it: zip(it, repeat(c)), preservesPartitioning, const=const)
         return _impl.PipelinedRDD(self, lambda _, it: map(f, it), preservesPartitioning)
 
     def flatMap(self, f: Callable[[Any], Iterable], preservesPartitioning: bool = False) -> "RDD":
@@ -391,6 +424,15 @@ class RDD:
         if self.partitioner == partitioner:
             return self
         check_serializable(partitionFunc, "partition function")
+        stored = self._storage_level is not None or self._checkpoint_rdd is not None
+        if stored:
+            # a persisted RDD's data does not change: reuse the shuffle (and its map outputs) of
+            # an earlier partitionBy, as a stream joined with a cached RDD does every batch
+            memo = self.__dict__.setdefault("_partitioned_by", {})
+            shuffled = memo.get(partitioner)
+            if shuffled is None:
+                shuffled = memo[partitioner] = _impl.ShuffledRDD(self, partitioner, None)
+            return shuffled
         return _impl.ShuffledRDD(self, partitioner, None)
 
     def combineByKey(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
@@ -407,7 +449,8 @@ class RDD:
         agg = Aggregator(createCombiner, mergeValue, mergeCombiners, True)
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
-            return self.mapPartitions(lambda it: iter(combine_values(agg, it).items()), True)
+            return _impl.PipelinedRDD(self, lambda _, it: iter(combine_values(agg, it).items()), True,
+                                      const_func=lambda _, keys, c: iter(combine_const(agg, keys, c).items()))
         return _impl.ShuffledRDD(self, partitioner, agg)
 
     def reduceByKey(self, func: Callable[[Any, Any], Any], numPartitions: int | None = None,
@@ -544,7 +587,7 @@ class RDD:
 
     def count(self) -> int:
         """Return the number of elements."""
-        return sum(self._run(lambda tc, it: sum(1 for _ in it)))
+        return sum(self._run(_count_partition))
 
     def foreach(self, f: Callable[[Any], Any]) -> None:
         """Apply ``f`` to every element (on the executors)."""
@@ -734,6 +777,12 @@ class RDD:
         _impl.save_as_pickle_file(self, path)
 
 
+def _count_partition(tc: Any, it: Iterator) -> int:
+    counter = itertools.count()
+    deque(zip(it, counter), 0)  # consumes in C
+    return next(counter)
+
+
 class _Empty:
     __slots__ = ()
 
@@ -808,7 +857,40 @@ class _Tagger:
 
 
 def _join(a: RDD, b: RDD, numPartitions: int | None, keep_left_missing: bool, keep_right_missing: bool) -> RDD:
-    """PySpark's python_join and its outer variants."""
+    """join and its outer variants: both sides hash-partitioned alike (a side already
+    partitioned that way is not shuffled), then each partition joined through dicts.
+
+    The result is PySpark's ``python_join`` (union, groupByKey, pairs per key) record for
+    record, in the same order: keys as they first appear in ``a`` then (outer joins) the
+    remaining keys of ``b``; per key, each value of ``a`` with each value of ``b``.
+    """
+    if numPartitions is None:
+        ctx = a.ctx
+        if "spark.default.parallelism" in ctx.conf or "dstreams.default.parallelism" in ctx.conf:
+            numPartitions = ctx.defaultParallelism
+        elif a.partitioner is not None and a.partitioner == b.partitioner:
+            numPartitions = a.getNumPartitions()  # what the partitioner-aware union has
+        else:
+            numPartitions = a.getNumPartitions() + b.getNumPartitions()
+    # keep_right_missing: keep a's records whose key b lacks (left outer); keep_left_missing: the reverse
+    join = _HashJoin(keep_right_missing, keep_left_missing)
+    target = Partitioner(numPartitions, portable_hash)
+    shuffle_a = a.partitioner != target
+    shuffle_b = b.partitioner != target
+    if shuffle_a and a.partitioner is not None and a.partitioner == b.partitioner:
+        # partitioned alike but not as asked (rare): PySpark's way, whose output order mixes
+        # the two sides partition by partition
+        return _python_join(a, b, numPartitions, keep_left_missing, keep_right_missing)
+    if shuffle_a and shuffle_b and not (a.is_cached or b.is_cached):
+        # one shuffle of both sides (no tags: the reduce side tells them apart by map index)
+        return _impl.SplitShuffledRDD(_impl.UnionRDD(a.ctx, [a, b]), target, a.getNumPartitions(), join)
+    # a side already partitioned this way is read in place; a persisted one is shuffled once
+    # and reused by later joins (partitionBy)
+    return _impl.CoPartitionedRDD(a.partitionBy(numPartitions), b.partitionBy(numPartitions), join)
+
+
+def _python_join(a: RDD, b: RDD, numPartitions: int, keep_left_missing: bool, keep_right_missing: bool) -> RDD:
+    """PySpark's python_join and its outer variants: tag, union, group, pair up."""
     def dispatch(values: Iterable) -> Iterator:
         vbuf, wbuf = [], []
         for i, v in values:
@@ -822,6 +904,57 @@ def _join(a: RDD, b: RDD, numPartitions: int | None, keep_left_missing: bool, ke
     vs = a.mapValues(_Tagger(0))
     ws = b.mapValues(_Tagger(1))
     return vs.union(ws).groupByKey(numPartitions).flatMapValues(dispatch)
+
+
+def _group_by_key(it: Iterable) -> dict:
+    groups: dict = {}
+    get = groups.get
+    for k, v in it:
+        g = get(k)
+        if g is None:
+            groups[k] = [v]
+        else:
+            g.append(v)
+    return groups
+
+
+class _HashJoin:
+    """Joins one partition of each side (see _join)."""
+
+    __slots__ = ("left_outer", "right_outer")
+
+    def __init__(self, left_outer: bool, right_outer: bool) -> None:
+        self.left_outer, self.right_outer = left_outer, right_outer
+
+    def __call__(self, left: Iterator, right: Iterator) -> Iterator:
+        ws = _group_by_key(right)
+        vs = _group_by_key(left)
+        get = ws.get
+        for k, vl in vs.items():
+            wl = get(k)
+            if wl is None:
+                if self.left_outer:
+                    for v in vl:
+                        yield (k, (v, None))
+            elif len(wl) == 1:
+                w = wl[0]
+                for v in vl:
+                    yield (k, (v, w))
+            else:
+                for v in vl:
+                    for w in wl:
+                        yield (k, (v, w))
+        if self.right_outer:
+            for k, wl in ws.items():
+                if k not in vs:
+                    for w in wl:
+                        yield (k, (None, w))
+
+    def __getstate__(self):
+        return (self.left_outer, self.right_outer)
+
+    def __setstate__(self, s):
+        self.left_outer, self.right_outer = s
 
 
 from . import rdd_impl as _impl  # noqa: E402  (concrete RDDs subclass RDD)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pickle
 import posixpath
+import weakref
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from fsspec.utils import infer_compression
@@ -14,11 +16,12 @@ from .errors import BlockNotFoundError, OutputPathExistsError
 from .files import atomic_write_bytes, compute_splits, get_fs, join, list_input_files, qualified, read_lines
 from .partitioner import Partitioner
 from .rdd import RDD, _block_id
-from .storage.shuffle import Aggregator, read_shuffle
+from .storage.shuffle import Aggregator, bucket_records, read_shuffle
 
 __all__ = ["ParallelCollectionRDD", "EmptyRDD", "PipelinedRDD", "UnionRDD", "PartitionerAwareUnionRDD",
-           "CoalescedRDD", "ZippedRDD", "CartesianRDD", "ShuffledRDD", "BlockRDD", "CheckpointRDD",
-           "LocalCheckpointRDD", "TextFileRDD", "WholeTextFilesRDD", "BinaryRecordsRDD"]
+           "CoalescedRDD", "CoPartitionedRDD", "SplitShuffledRDD", "ZippedRDD", "CartesianRDD", "ShuffledRDD",
+           "BlockRDD", "CheckpointRDD", "LocalCheckpointRDD", "StoredRDD", "TextFileRDD", "WholeTextFilesRDD",
+           "BinaryRecordsRDD", "SourceBlockLostError", "StoredBlockLostError"]
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -40,22 +43,138 @@ def slice_collection(data: Any, n: int) -> list:
     return [list(seq[i * size // n:(i + 1) * size // n]) for i in range(n)]
 
 
+class _BlockPartition(Partition):
+    __slots__ = ("block_id",)
+
+    def __init__(self, index: int, block_id: str) -> None:
+        super().__init__(index)
+        self.block_id = block_id
+
+
+class StoredBlockLostError(BlockNotFoundError):
+    """A StoredRDD's block is gone: the stage must run again with the full lineage."""
+
+    shuffle_id = None  # the scheduler retries the stage as after a fetch failure
+    stale_lineage = True
+
+    def __init__(self, message: str, rdd_id: int) -> None:
+        super().__init__(message)
+        self.rdd_id = rdd_id
+
+    def __reduce__(self):
+        return (StoredBlockLostError, (self.args[0], self.rdd_id))
+
+
+class StoredRDD(RDD):
+    """What a stage ships instead of a persisted RDD whose partitions were all stored when the
+    stage started: it reads the blocks and carries none of the lineage. A missing block
+    fails the task with StoredBlockLostError, and the scheduler runs the stage again with the
+    full lineage (which recomputes the block)."""
+
+    def __init__(self, rdd_id: int, partitions: list, storage_level: Any, partitioner: Any, name: str) -> None:
+        super().__init__(None, [])
+        self.id = rdd_id
+        self._parts = partitions
+        self._storage_level = storage_level
+        self.partitioner = partitioner
+        self._stored_name = name
+
+    def _get_partitions(self) -> list:
+        return self._parts
+
+    def iterator(self, split: Any, tc: Any) -> Iterator:
+        return self.compute(split, tc)
+
+    def compute(self, split: Any, tc: Any) -> Iterator:
+        values = tc.env.block_store.get(_block_id(self.id, split.index))
+        if values is None:
+            raise StoredBlockLostError(f"partition {split.index} of {self._stored_name} is no longer stored", self.id)
+        return iter(values)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (StoredRDD, (self.id, self._parts, self._storage_level, self.partitioner, self._stored_name))
+
+    def __repr__(self) -> str:
+        return f"{self._stored_name} (stored)"
+
+
+class SourceBlockLostError(BlockNotFoundError):
+    """A block holding the data of a parallelized collection is gone (the driver re-stores it)."""
+
+    republish_sources = True  # tells the scheduler to re-store source data before a retry
+
+
+# collections at least this long go to a shared block store one block per slice instead of
+# travelling inside the stage (which every executor fetches whole)
+BLOCK_SLICES_MIN_LEN = 1024
+
+
+def _put_many(store: Any, blocks: dict[str, list]) -> None:
+    put_many = getattr(store, "put_many", None)
+    if put_many is not None:
+        put_many(blocks)
+    else:
+        for b, values in blocks.items():
+            store.put(b, values)
+
+
 class ParallelCollectionRDD(RDD):
-    """An RDD over a driver-side collection, sliced into partitions."""
+    """An RDD over a driver-side collection, sliced into partitions.
+
+    In the cluster modes a large collection is stored in the block store, one block per
+    slice, so that each task fetches only its own slice; the driver keeps the slices and
+    stores them again if the store loses them (``_republish``).
+    """
 
     def __init__(self, ctx: Any, data: Any, num_slices: int) -> None:
         super().__init__(ctx, [])
         self._slices = slice_collection(data, num_slices)
+        self._block_ids: list[str] | None = None
 
     def _get_partitions(self) -> list:
+        if self._block_ids is None and self.ctx is not None and self._should_store_blocks():
+            self._store_blocks()
+        if self._block_ids is not None:
+            return [_BlockPartition(i, b) for i, b in enumerate(self._block_ids)]
         return [_DataPartition(i, s) for i, s in enumerate(self._slices)]
 
+    def _should_store_blocks(self) -> bool:
+        from .storage.blocks import MemoryBlockStore
+        if isinstance(self.ctx._backend.env.block_store, MemoryBlockStore):
+            return False  # local[N]: tasks read the slices in place
+        slices = self._slices
+        return bool(slices) and not isinstance(slices[0], range) and sum(map(len, slices)) >= BLOCK_SLICES_MIN_LEN
+
+    def _store_blocks(self) -> None:
+        store = self.ctx._backend.env.block_store
+        ids = [f"pc-{self.id}-{i}" for i in range(len(self._slices))]
+        try:
+            _put_many(store, dict(zip(ids, self._slices)))
+        except Exception:  # noqa: BLE001 - e.g. elements plain pickle cannot handle: ship them inline
+            store.remove_many(ids)
+            return
+        self._block_ids = ids
+        weakref.finalize(self, self.ctx._cleaner.clean_blocks, ids)
+
+    def _republish(self, store: Any) -> None:
+        """Store again the slices the block store lost (driver side)."""
+        ids = self._block_ids
+        if ids and self._slices is not None and not store.contains_all(ids):
+            _put_many(store, {b: s for b, s in zip(ids, self._slices) if not store.contains(b)})
+
     def compute(self, split: Any, tc: Any) -> Iterator:
+        if type(split) is _BlockPartition:
+            values = tc.env.block_store.get(split.block_id)
+            if values is None:
+                raise SourceBlockLostError(
+                    f"the data of partition {split.index} of parallelized collection RDD {self.id} "
+                    f"({split.block_id}) is not in the block store")
+            return iter(values)
         return iter(split.data)
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["_slices"] = None  # the data travels in the partitions
+        state["_slices"] = None  # the data travels in the partitions or the block store
         return state
 
 
@@ -206,20 +325,42 @@ class LocalCheckpointRDD(RDD):
 
 # -- narrow transformations -----------------------------------------------------------------
 class PipelinedRDD(RDD):
-    """``func(partitionIndex, iterator)`` over a parent; consecutive ones fuse into one pass."""
+    """``func(partitionIndex, iterator)`` over a parent; consecutive ones fuse into one pass.
 
-    def __init__(self, prev: RDD, func: Callable[[int, Iterator], Iterator], preserves_partitioning: bool = False) -> None:
+    A pipeline whose last step pairs every element with a constant (``map(lambda x: (x, C))``,
+    see :mod:`dstreams.fastpath`) remembers it: consumers that can use it (the map-side combine
+    of a shuffle, ``updateStateByKey``) take the elements and ``C`` instead of the pairs
+    (``_compute_const_pairs``), and a following step given a ``const_func`` runs on them too.
+    """
+
+    def __init__(self, prev: RDD, func: Callable[[int, Iterator], Iterator], preserves_partitioning: bool = False,
+                 const: tuple | None = None,
+                 const_func: Callable[[int, Iterator, Any], Iterator] | None = None) -> None:
+        keys_func: Callable | None = None
         if isinstance(prev, PipelinedRDD) and prev._pipelinable():
             prev_func = prev.func
-
-            def pipeline(index: int, it: Iterator) -> Iterator:
-                return func(index, prev_func(index, it))
-
+            if const_func is not None and prev._const is not None:
+                # the previous step pairs elements with a constant: feed the elements and the
+                # constant to this step's const_func instead of building the pairs
+                prev_keys, c = prev._keys_func, prev._const[0]
+                if prev_keys is None:
+                    def pipeline(index: int, it: Iterator) -> Iterator:
+                        return const_func(index, it, c)
+                else:
+                    def pipeline(index: int, it: Iterator) -> Iterator:
+                        return const_func(index, prev_keys(index, it), c)
+            else:
+                def pipeline(index: int, it: Iterator) -> Iterator:
+                    return func(index, prev_func(index, it))
+            if const is not None:
+                keys_func = prev_func
             self.func = pipeline
             self.prev = prev.prev
         else:
             self.func = func
             self.prev = prev
+        self._const = const
+        self._keys_func = keys_func  # the steps before the constant pairing (None: none)
         super().__init__(prev.ctx, [OneToOneDependency(self.prev)])
         self.partitioner = prev.partitioner if preserves_partitioning else None
 
@@ -232,8 +373,15 @@ class PipelinedRDD(RDD):
     def compute(self, split: Any, tc: Any) -> Iterator:
         return iter(self.func(split.index, self.prev.iterator(split, tc)))
 
+    def _compute_const_pairs(self, split: Any, tc: Any) -> tuple[Iterator, tuple] | None:
+        if self._const is None or not self._pipelinable():
+            return None
+        it = self.prev.iterator(split, tc)
+        keys = self._keys_func
+        return iter(keys(split.index, it) if keys is not None else it), self._const
+
     def _clear_dependencies(self) -> None:
-        self.prev = self.func = None  # type: ignore[assignment]
+        self.prev = self.func = self._keys_func = None  # type: ignore[assignment]
 
 
 class _UnionPartition(Partition):
@@ -314,6 +462,27 @@ class PartitionerAwareUnionRDD(RDD):
 
     def _clear_dependencies(self) -> None:
         self.rdds = []
+
+
+class CoPartitionedRDD(RDD):
+    """``func(a_iterator, b_iterator)`` over the partitions i of two RDDs partitioned alike
+    (the reduce side of a join); keeps their partitioner."""
+
+    def __init__(self, a: RDD, b: RDD, func: Callable[[Iterator, Iterator], Iterator]) -> None:
+        if a.getNumPartitions() != b.getNumPartitions():
+            raise ValueError("CoPartitionedRDD needs two RDDs with the same number of partitions")
+        self.a, self.b, self.func = a, b, func
+        super().__init__(a.ctx, [OneToOneDependency(a), OneToOneDependency(b)])
+        self.partitioner = a.partitioner
+
+    def _get_partitions(self) -> list:
+        return [_ZipPartition(i, [p, q]) for i, (p, q) in enumerate(zip(self.a.partitions(), self.b.partitions()))]
+
+    def compute(self, split: Any, tc: Any) -> Iterator:
+        return iter(self.func(self.a.iterator(split.parents[0], tc), self.b.iterator(split.parents[1], tc)))
+
+    def _clear_dependencies(self) -> None:
+        self.a = self.b = self.func = None  # type: ignore[assignment]
 
 
 class CoalescedRDD(RDD):
@@ -398,6 +567,33 @@ class ShuffledRDD(RDD):
 
     def _clear_dependencies(self) -> None:
         self.dep = None  # type: ignore[assignment]
+
+
+class SplitShuffledRDD(RDD):
+    """The reduce side of one shuffle (no aggregator) of ``union(a, b)``: map outputs before
+    ``split`` came from ``a``, the others from ``b``; partition i is ``func(a's records,
+    b's records)`` (a join without tagging every record with its side)."""
+
+    def __init__(self, union: RDD, partitioner: Partitioner, split: int,
+                 func: Callable[[Iterator, Iterator], Iterator]) -> None:
+        self.dep = ShuffleDependency(union, partitioner, None)
+        self.split = split
+        self.func = func
+        super().__init__(union.ctx, [self.dep])
+        self.partitioner = partitioner
+
+    def _get_partitions(self) -> list:
+        return [Partition(i) for i in range(self.partitioner.numPartitions)]
+
+    def compute(self, split: Any, tc: Any) -> Iterator:
+        dep = self.dep
+        blobs = list(tc.env.shuffle_store.read_many(dep.shuffle_id, dep.rdd.getNumPartitions(), split.index))
+        a = chain.from_iterable(map(bucket_records, blobs[:self.split]))
+        b = chain.from_iterable(map(bucket_records, blobs[self.split:]))
+        return iter(self.func(a, b))
+
+    def _clear_dependencies(self) -> None:
+        self.dep = self.func = None  # type: ignore[assignment]
 
 
 # -- writers --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..accumulators import merge_updates
 from ..errors import FetchFailedError, JobAbortedError, TaskLostError
+from ..storage.blocks import MemoryBlockStore
 from .backend import SchedulerBackend
 from .task import ResultTask, ShuffleMapTask, TaskResult
 
@@ -50,12 +51,15 @@ class DAGScheduler:
         results: dict[int, Any] = {}
         remaining = parts
         for attempt in range(self.max_stage_attempts):
-            self._ensure_parents(rdd)
+            to_store = self._ensure_parents(rdd)
+            self._republish_sources(rdd)
             stage_id = self._new_stage()
             tasks = [ResultTask(stage_id, p, rdd, func, attempt) for p in remaining]
             done, lost = self._run_stage(stage_id, tasks)
             results.update(done)
             if not lost:
+                if len(remaining) == rdd.getNumPartitions():
+                    _mark_stored(to_store)
                 return [results[p] for p in parts]
             self._forget_outputs(lost)
             remaining = [p for p in parts if p not in results]
@@ -77,9 +81,13 @@ class DAGScheduler:
         self.stats["stages"] += 1
         return next(self._ids)
 
-    def _ensure_parents(self, rdd: Any) -> None:
-        for dep in _parent_shuffles(rdd, self.backend.env.block_store):
+    def _ensure_parents(self, rdd: Any) -> list:
+        """Run the missing parent shuffles of a stage computing ``rdd``; return the persisted
+        RDDs the stage will compute (and so store, when it computes every partition)."""
+        to_store: list = []
+        for dep in _parent_shuffles(rdd, self.backend.env.block_store, to_store):
             self._ensure_shuffle(dep)
+        return to_store
 
     def _lock_for(self, shuffle_id: int) -> threading.Lock:
         with self._locks_guard:
@@ -97,21 +105,38 @@ class DAGScheduler:
                 missing = [m for m in range(num_maps) if m not in done]
                 if not missing:
                     return
-                self._ensure_parents(dep.rdd)
+                to_store = self._ensure_parents(dep.rdd)
+                self._republish_sources(dep.rdd)
                 stage_id = self._new_stage()
                 tasks = [ShuffleMapTask(stage_id, m, dep, attempt) for m in missing]
                 finished, lost = self._run_stage(stage_id, tasks)
                 done.update(finished)
+                if not lost and len(missing) == num_maps:
+                    _mark_stored(to_store)
                 self._forget_outputs(lost)
             raise JobAbortedError(
                 f"job aborted: the map stage of shuffle {sid} hit fetch failures "
                 f"{self.max_stage_attempts} times in a row")
+
+    def _republish_sources(self, rdd: Any, through_persisted: bool = False) -> None:
+        """Before a stage runs (and after a task found source data missing): store again the
+        source data a shared block store lost (slices of parallelized collections, which the
+        driver keeps). The walk stops at persisted RDDs unless ``through_persisted``."""
+        store = self.backend.env.block_store
+        if isinstance(store, MemoryBlockStore):
+            return
+        for r in _stage_rdds(rdd, through_persisted):
+            republish = getattr(r, "_republish", None)
+            if republish is not None:
+                republish(store)
 
     def _forget_outputs(self, lost: list[FetchFailedError]) -> None:
         """Forget the reported map outputs and every other output of those shuffles that the
         store no longer has (a store that lost one output has usually lost more)."""
         store = self.backend.env.shuffle_store
         for sid in {ff.shuffle_id for ff in lost}:
+            if sid is None:  # not a shuffle output (a stored block, see _run_stage)
+                continue
             done = self._completed.get(sid)
             if done is None:
                 continue
@@ -145,6 +170,11 @@ class DAGScheduler:
                             merge_updates(res.accumulator_updates)
                     elif res.fetch_failed is not None:
                         lost.append(res.fetch_failed)
+                    elif getattr(res.error, "stale_lineage", False):
+                        # a block the stage expected stored is gone: run the stage again, with
+                        # the lineage that recomputes it
+                        _forget_stored(_task_rdd(task))
+                        lost.append(res.error)
                     elif isinstance(res.error, TaskLostError) and losses[task.partition] < self.max_task_losses:
                         losses[task.partition] += 1
                         log.info("task %s lost (%s); resubmitting", task, res.error)
@@ -152,6 +182,8 @@ class DAGScheduler:
                             retry = _next_attempt(task)
                             futures[backend.submit(retry, stage_id)] = retry
                     else:
+                        if getattr(res.error, "republish_sources", False):
+                            self._republish_sources(_task_rdd(task), through_persisted=True)
                         self.stats["task_failures"] += 1
                         failures[task.partition] += 1
                         n = failures[task.partition]
@@ -198,7 +230,38 @@ def _job_failure(task: Any, res: TaskResult, attempts: int) -> BaseException:
     return exc
 
 
-def _parent_shuffles(rdd: Any, block_store: Any) -> list:
+def _task_rdd(task: Any) -> Any:
+    return task.dep.rdd if isinstance(task, ShuffleMapTask) else task.rdd
+
+
+def _stage_rdds(rdd: Any, through_persisted: bool) -> list:
+    """Return the RDDs of a stage's narrow lineage (up to shuffles, and persisted RDDs unless
+    ``through_persisted``)."""
+    found: list = []
+    seen: set[int] = set()
+    stack = [rdd]
+    while stack:
+        r = stack.pop()
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        found.append(r)
+        if r._storage_level is not None and not through_persisted:
+            continue
+        for dep in r.dependencies():
+            if not dep.is_shuffle:
+                stack.append(dep.rdd)
+    return found
+
+
+def _mark_stored(rdds: list) -> None:
+    """A stage computed every partition of these persisted RDDs: they are stored now."""
+    for r in rdds:
+        if r._storage_level is not None:
+            r._ship_stored = True
+
+
+def _parent_shuffles(rdd: Any, block_store: Any, to_store: list | None = None) -> list:
     """Return the shuffle dependencies the job's final stage reads, nearest first.
 
     The walk stops at checkpointed RDDs (their lineage is cut) and at persisted RDDs whose
@@ -211,11 +274,33 @@ def _parent_shuffles(rdd: Any, block_store: Any) -> list:
         if r.id in seen:
             continue
         seen.add(r.id)
-        if r._storage_level is not None and r._all_blocks_stored(block_store):
-            continue
+        if r._storage_level is not None:
+            # known to be stored (since an earlier check; unpersist and failed tasks forget
+            # it) or found stored now: its stages ship it without lineage (RDD.__reduce_ex__)
+            known = r.__dict__.get("_ship_stored")  # None: no stage has computed it yet
+            if known or (known is not None and r._all_blocks_stored(block_store)):
+                r._ship_stored = True
+                continue
+            r._ship_stored = False
+            if to_store is not None:
+                to_store.append(r)
         for dep in r.dependencies():
             if dep.is_shuffle:
                 found.append(dep)
             else:
                 stack.append(dep.rdd)
     return found
+
+
+def _forget_stored(rdd: Any) -> None:
+    """Forget that the persisted RDDs of a lineage are stored (a task found one missing)."""
+    seen: set[int] = set()
+    stack = [rdd]
+    while stack:
+        r = stack.pop()
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        if r.__dict__.get("_ship_stored"):
+            r._ship_stored = False  # check the store again before trusting it
+        stack.extend(dep.rdd for dep in r.dependencies())

@@ -28,10 +28,17 @@ class ShuffleMapTask:
     def run(self, tc: TaskContext) -> None:
         dep = self.dep
         rdd = dep.rdd
-        records = rdd.iterator(rdd.partitions()[self.partition], tc)
+        split = rdd.partitions()[self.partition]
         p = dep.partitioner
-        buckets = write_shuffle(records, p.numPartitions, p.partitionFunc, dep.aggregator)
-        tc.env.shuffle_store.write(dep.shuffle_id, self.partition, buckets)
+        store = tc.env.shuffle_store
+        keep = getattr(store, "keeps_objects", False)
+        keyed = rdd._compute_const_pairs(split, tc)
+        if keyed is not None:  # (key, C) pairs: hand over the keys and C (see dstreams.fastpath)
+            buckets = write_shuffle(keyed[0], p.numPartitions, p.partitionFunc, dep.aggregator, keyed[1], keep)
+        else:
+            buckets = write_shuffle(rdd.iterator(split, tc), p.numPartitions, p.partitionFunc, dep.aggregator,
+                                    None, keep)
+        store.write(dep.shuffle_id, self.partition, buckets)
         return None
 
     def __repr__(self) -> str:

@@ -32,13 +32,19 @@ class QueueInputDStream(InputDStream):
             self._queue = rdds
         else:
             items = list(rdds or [])
-            # PySpark parallelizes every item at queueStream() time
-            self._queue = deque(x if _is_rdd(x) else self._sc.parallelize(list(x)) for x in items)
+            # PySpark parallelizes (and serializes) every item at queueStream() time; so do we
+            # (in the cluster modes, partitions() stores a large list in the block store now)
+            self._queue = deque(x if _is_rdd(x) else self._parallelize(x) for x in items)
         if default is not None and not _is_rdd(default):
             default = self._sc.parallelize(list(default))
         self._one = oneAtATime
         self._default = default
         self._taken: dict[int, list] = {}
+
+    def _parallelize(self, items: Any) -> Any:
+        rdd = self._sc.parallelize(list(items))
+        rdd.getNumPartitions()
+        return rdd
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)

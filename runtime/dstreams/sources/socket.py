@@ -1,9 +1,11 @@
 """socketTextStream: UTF-8 lines from a TCP server, reconnecting when the server closes."""
 from __future__ import annotations
 
+import codecs
 import logging
 import socket
 import threading
+import time
 
 from ..storagelevel import StorageLevel
 from .receiver import Receiver
@@ -11,6 +13,10 @@ from .receiver import Receiver
 __all__ = ["SocketReceiver"]
 
 log = logging.getLogger("dstreams.streaming")
+
+CHUNK = 1 << 18          # bytes per recv
+FLUSH_S = 0.1            # hand the lines read so far over as a block at least this often...
+FLUSH_LINES = 200_000    # ...or when this many are waiting
 
 
 class SocketReceiver(Receiver):
@@ -69,21 +75,57 @@ class SocketReceiver(Receiver):
             reader.join(5)
 
     def _receive(self, sock: socket.socket) -> None:
+        # read big chunks and hand the lines over in blocks (every FLUSH_S, or FLUSH_LINES lines)
+        # instead of one store() per line: the lines and blocks are the same, at a fraction of
+        # the per-line cost (and of the time the reading thread holds the GIL)
+        decoder = codecs.getincrementaldecoder(self.encoding)("replace")
+        sock.settimeout(FLUSH_S / 2)
+        partial = ""
+        pending: list[str] = []
+        last_flush = time.monotonic()
         try:
-            with sock.makefile("rb") as f:
-                for raw in f:
-                    if self.isStopped():
-                        break
-                    line = raw.decode(self.encoding, "replace")
-                    if line.endswith("\n"):
-                        line = line[:-1]
-                        if line.endswith("\r"):
-                            line = line[:-1]
-                    self.store(line)
+            while not self.isStopped():
+                try:
+                    data = sock.recv(CHUNK)
+                except socket.timeout:
+                    data = None
+                if data:
+                    text = partial + decoder.decode(data)
+                    cut = text.rfind("\n")
+                    if cut < 0:
+                        partial = text
+                    else:
+                        partial = text[cut + 1:]
+                        body = text[:cut]
+                        if "\r" in body:  # a line's terminator may be \r\n: drop the \r
+                            body = body.replace("\r\n", "\n")
+                            if body.endswith("\r"):
+                                body = body[:-1]
+                        pending.extend(body.split("\n"))
+                elif data is not None:  # the peer closed the connection: the rest is one last line
+                    partial += decoder.decode(b"", final=True)
+                    if partial:  # (without a terminator, a trailing \r is part of the line)
+                        pending.append(partial)
+                    self._flush(pending)
+                    break
+                now = time.monotonic()
+                if pending and (now - last_flush >= FLUSH_S or len(pending) >= FLUSH_LINES):
+                    self._flush(pending)
+                    pending = []
+                    last_flush = now
+            else:
+                self._flush(pending)
+                log.info("socket receiver %s stopped receiving", self.streamId)
+                return
             if not self.isStopped():
                 self.restart("Socket data stream had no more data")
             else:
                 log.info("socket receiver %s stopped receiving", self.streamId)
         except Exception as exc:  # noqa: BLE001 - reconnect on any receive error
             if not self.isStopped():
+                self._flush(pending)
                 self.restart("Error receiving data", exc)
+
+    def _flush(self, lines: list[str]) -> None:
+        if lines:
+            self.storeMany(lines)

@@ -18,12 +18,12 @@ from typing import Any
 
 from ..errors import FetchFailedError
 from .blocks import BlockStore
-from .shuffle import ShuffleStore
+from .shuffle import EMPTY_BUCKET, ShuffleStore
 
 __all__ = ["RedisBlockStore", "RedisShuffleStore", "Codec", "key_prefix"]
 
 _PLAIN, _LZ4, _ZSTD = b"\x00", b"\x01", b"\x02"
-_EMPTY_LIST = pickle.dumps([], protocol=5)
+_EMPTY_LIST = EMPTY_BUCKET
 
 
 def key_prefix(app_id: str) -> str:
@@ -92,6 +92,8 @@ class RedisBlockStore(BlockStore):
         blob = self.r.get(self._key(block_id))
         if blob is None:
             return None
+        if blob[:1] == _PLAIN:  # unpickle in place: a block can be tens of MB
+            return pickle.loads(memoryview(blob)[1:])
         return pickle.loads(Codec.decode(blob))
 
     def contains(self, block_id: str) -> bool:

@@ -320,28 +320,19 @@ class DStream:
 
     def mapPartitions(self, f: Callable, preservesPartitioning: bool = False) -> DStream:
         """Apply ``f(iterator)`` to every partition of every RDD."""
-        def func(_, iterator):
-            return f(iterator)
-        return self.mapPartitionsWithIndex(func, preservesPartitioning)
+        return self._transform_narrow(lambda rdd: rdd.mapPartitions(f, preservesPartitioning))
 
     def map(self, f: Callable, preservesPartitioning: bool = False) -> DStream:
         """Apply ``f`` to every element."""
-        def func(iterator):
-            return map(f, iterator)
-        return self.mapPartitions(func, preservesPartitioning)
+        return self._transform_narrow(lambda rdd: rdd.map(f, preservesPartitioning))
 
     def flatMap(self, f: Callable, preservesPartitioning: bool = False) -> DStream:
         """Apply ``f`` to every element and flatten the iterables it returns."""
-        def func(_, iterator):
-            for x in iterator:
-                yield from f(x)
-        return self.mapPartitionsWithIndex(func, preservesPartitioning)
+        return self._transform_narrow(lambda rdd: rdd.flatMap(f, preservesPartitioning))
 
     def filter(self, f: Callable) -> DStream:
         """Keep the elements for which ``f`` is true."""
-        def func(iterator):
-            return filter(f, iterator)
-        return self.mapPartitions(func, True)
+        return self._transform_narrow(lambda rdd: rdd.filter(f))
 
     def glom(self) -> DStream:
         """Turn each partition into one list."""
@@ -378,7 +369,7 @@ class DStream:
         """Merge the values of each key with ``func`` (hash-partitioned into ``numPartitions``)."""
         if numPartitions is None:
             numPartitions = self._sc.defaultParallelism
-        return self.combineByKey(lambda x: x, func, func, numPartitions)
+        return self._transform_narrow(lambda rdd: rdd.reduceByKey(func, numPartitions))
 
     def combineByKey(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
                      numPartitions: int | None = None) -> DStream:

@@ -1,7 +1,9 @@
 """Stateful streams: ``updateStateByKey`` and Scala's ``mapWithState`` (with ``StateSpec``, ``State``).
 
 The state of a stream is one RDD per batch whose partition ``i`` holds exactly one record
-``(i, map)``: a dict of every key whose ``portable_hash(key) % numPartitions == i``. A batch
+``(i, map)``: a dict of every key whose ``portable_hash(key) % numPartitions == i`` (for
+``updateStateByKey`` kept pickled between batches, as PySpark keeps it, which takes a
+fraction of the memory of the objects). A batch
 groups its new records by that partition on the map side (one shuffle of the new data only,
 none when it is already partitioned that way), lines each group up with the previous state's
 map through a partition-aware union, and builds the next map in one pass. The state itself is
@@ -20,7 +22,9 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
+from ..fastpath import count_into
 from ..partitioner import Partitioner, portable_hash
+from ..storage.shuffle import key_hashes
 from ..storagelevel import StorageLevel
 from .dstream import DStream, TransformedDStream
 from .util import arity, ms_to_datetime, to_ms
@@ -41,6 +45,22 @@ class _NewData:
 
     def __setstate__(self, data):
         self.data = data
+
+
+class _NewCounts:
+    """A group of new records that all carry one constant value: key -> number of records."""
+
+    __slots__ = ("counts", "value")
+
+    def __init__(self, counts: dict, value: Any) -> None:
+        self.counts, self.value = counts, value
+
+    def __reduce__(self):
+        return (_NewCounts, (self.counts, self.value))
+
+    def lists(self) -> dict:
+        v = self.value
+        return {k: [v] * c for k, c in self.counts.items()}
 
 
 class _GroupValuesByPartition:
@@ -66,6 +86,23 @@ class _GroupValuesByPartition:
                 else:
                     vs.append(v)
         return ((pid, _NewData(g)) for pid, g in groups.items())
+
+    def with_const(self, index: int, keys: Iterator, value: Any) -> Iterator:
+        """``self`` on the records ``(k, value)`` for each ``k`` in ``keys``: the keys are
+        counted in C, and travel as counts (_NewCounts) that the reduce side turns into the
+        same lists, ``[value] * count``."""
+        counts = count_into(keys, 1)
+        n = self.n
+        groups: dict[int, dict] = {}
+        ks = list(counts)
+        for k, h in zip(ks, key_hashes(ks, self.func)):
+            pid = h % n
+            g = groups.get(pid)
+            if g is None:
+                groups[pid] = {k: counts[k]}
+            else:
+                g[k] = counts[k]
+        return ((pid, _NewCounts(g, value)) for pid, g in groups.items())
 
     def __getstate__(self):
         return (self.n, self.func)
@@ -115,13 +152,15 @@ def _initial_maps(n: int, func: Callable, with_time: int | None) -> Callable:
 
 def _partition_new_data(batch: Any, n: int, func: Callable, grouper: type) -> Any:
     """Return (pid, _NewData) records partitioned so that pid i is in partition i."""
+    g = grouper(n, func)
+    const_f = getattr(g, "with_const", None)
+    grouped = batch._mapPartitionsConst(g, const_f) if const_f is not None else batch.mapPartitions(g)
     if batch.partitioner == Partitioner(n, func):
         # already partitioned by key the way the state is: every record of partition i has pid i,
         # so the groups are partitioned by pid without a shuffle
-        grouped = batch.mapPartitions(grouper(n, func))
         grouped.partitioner = Partitioner(n, portable_hash)
         return grouped
-    return batch.mapPartitions(grouper(n, func)).partitionBy(n)
+    return grouped.partitionBy(n)
 
 
 def _align(ctx: Any, prev: Any, new: Any, n: int) -> Any:
@@ -149,6 +188,8 @@ class _UpdateStateByKey:
         old: dict = {}
         groups: dict | None = None
         for _, x in iterator:
+            if type(x) is _NewCounts:
+                x = _NewData(x.lists())
             if type(x) is _NewData:
                 if groups is None:
                     groups = x.data
@@ -161,7 +202,7 @@ class _UpdateStateByKey:
                             g.extend(vs)
             else:
                 old = x
-        old = _private_copy(old)
+        old = _thaw(old)
         new: dict = {}
         if groups is None:
             for k, s in old.items():
@@ -178,7 +219,7 @@ class _UpdateStateByKey:
                 ns = update(vs, None)
                 if ns is not None:
                     new[k] = ns
-        return iter([(index, new)])
+        return iter([(index, _freeze(new))])
 
     def __getstate__(self):
         return self.update
@@ -209,8 +250,40 @@ def _private_copy(m: dict, pairs: bool = False) -> dict:
         return copy.deepcopy(m)
 
 
+class _FrozenMap:
+    """A state map kept pickled between batches (as PySpark keeps every cached partition): a
+    fraction of the memory of the dict, and every batch updates fresh, private objects."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def __reduce__(self):
+        return (_FrozenMap, (self.blob,))
+
+    def thaw(self) -> dict:
+        return pickle.loads(self.blob)
+
+
+def _freeze(m: dict) -> Any:
+    """Return ``m`` pickled in a _FrozenMap, or ``m`` itself when its states cannot be pickled."""
+    if not m:
+        return m
+    try:
+        return _FrozenMap(pickle.dumps(m, protocol=5))
+    except Exception:  # noqa: BLE001 - states pickle cannot handle (lambdas...): keep the objects
+        return m
+
+
+def _thaw(m: Any) -> dict:
+    """A private copy of a state map, which the update functions may mutate (see _private_copy)."""
+    return m.thaw() if type(m) is _FrozenMap else _private_copy(m)
+
+
 def _state_items(kv: tuple) -> Any:
-    return kv[1].items()
+    m = kv[1]
+    return (m.thaw() if type(m) is _FrozenMap else m).items()
 
 
 class StateDStream(DStream):
