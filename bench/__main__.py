@@ -173,8 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-scaling", action="store_true", help="skip the local-cluster[1,2,4] scaling run")
     p.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
     p.add_argument("--merge", action="store_true",
-                   help="replace only the measured rows in --out (keep the others) and print the whole table")
+                   help="update --out with what this run measures (keeping the rest) and print the whole table")
+    p.add_argument("--show", action="store_true", help="only print the table of --out")
     args = p.parse_args(argv)
+    if args.show:
+        with open(args.out) as f:
+            saved = json.load(f)
+        print_table(saved["rows"], saved["machine"], saved.get("interval", 1.0))
+        return 0
     batches = 6 if args.quick else 8
     refine = 1 if args.quick else 2
     parts = {args.only} if args.only else {"streaming", "empty", "batch"} | (set() if args.no_scaling else {"scaling"})
@@ -261,11 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge and os.path.exists(args.out):
         with open(args.out) as f:
             old = json.load(f)
-        fresh = {(r["workload"], r["source"], r["system"]) for r in rows}
-        kept = [r for r in old["rows"] if (r["workload"], r["source"], r["system"]) not in fresh]
-        # keep the order of the earlier run; new rows go where their case was, else at the end
-        order = {(r["workload"], r["source"], r["system"]): i for i, r in enumerate(old["rows"])}
-        rows = sorted(kept + rows, key=lambda r: order.get((r["workload"], r["source"], r["system"]), 10**6))
+        def key(r: dict) -> tuple:
+            return (r["workload"], r["source"], r["system"])
+
+        merged = {key(r): r for r in old["rows"]}
+        for r in rows:  # the fields measured now replace the earlier ones; the others stay
+            merged[key(r)] = {**merged.get(key(r), {}), **r}
+        rows = list(merged.values())
         info = {**old["machine"], "merged": info}
     for r in rows:
         r.pop("rate_ratio", None)

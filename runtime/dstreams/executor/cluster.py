@@ -101,6 +101,12 @@ class RedisBackend(SchedulerBackend):
         pipe.execute()
         for eid in self.r.smembers(self.keys.executors):
             self.r.delete(self.keys.queue(eid.decode()))
+        # RDD ids restart at 0 with a new driver: a previous driver's cached partitions must not
+        # pass for this one's (received input blocks, input-*, are kept for recovery)
+        for pattern in ("block:rdd-*", "block:pc-*", "block:broadcast-*"):
+            stale = list(self.r.scan_iter(self.keys.prefix + pattern, count=1000))
+            if stale:
+                self.r.unlink(*stale)
 
     @property
     def default_parallelism(self) -> int:
