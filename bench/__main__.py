@@ -31,6 +31,7 @@ from typing import Any
 
 SYSTEMS = {
     "dstreams-local": ("dstreams", "local[2]"),
+    "dstreams-processes": ("dstreams", "local-processes[2]"),
     "dstreams-cluster": ("dstreams", "local-cluster[2]"),
     "pyspark": ("pyspark", "local[2]"),
 }

@@ -103,6 +103,9 @@ class Context:
         if kind == "local":
             from .executor.local import LocalBackend
             return LocalBackend(self.applicationId, self._master.cores)
+        if kind == "local-processes":
+            from .executor.processes import ProcessBackend
+            return ProcessBackend(self.applicationId, self._master.cores)
         try:
             from .executor import cluster
         except ImportError as exc:

@@ -171,27 +171,34 @@ def read_lines(fs: Any, s: FileSlice, encoding: str | None = "utf-8") -> Iterato
     if s.length == -1:  # compressed: the whole file is one split
         with fs.open(s.path, "rb", compression=infer_compression(s.path)) as f:
             data = f.read()
-        window = _owned_lines(data, skip_first=False, last_start=len(data))
+        lo, hi = _owned_range(data, skip_first=False, last_start=len(data))
     else:
         with fs.open(s.path, "rb") as f:
             f.seek(s.start)
             data = f.read(s.length)
             if s.start + s.length < s.size:
                 data += _read_through_terminator(f)
-        window = _owned_lines(data, skip_first=s.start != 0, last_start=s.length)
-    if not window:
-        return
-    lines: list
-    if encoding is None:
-        lines = _EOL.split(window) if b"\r" in window else window.split(b"\n")
-    else:  # terminators are ASCII, so the decoded text splits into the same lines
-        text = window.decode(encoding, "replace")
-        lines = _EOL_TEXT.split(text) if "\r" in text else text.split("\n")
-    if not lines[-1]:
-        lines.pop()  # the window ends with a terminator
-    yield from lines
+        lo, hi = _owned_range(data, skip_first=s.start != 0, last_start=s.length)
+    # decoded and split a piece at a time (pieces end after a \n, so no terminator, \r\n or
+    # UTF-8 sequence is cut): a split's text and its list of lines never exist whole
+    view = memoryview(data)
+    while lo < hi:
+        end = data.find(b"\n", min(lo + LINE_CHUNK, hi - 1), hi)
+        end = hi if end < 0 else end + 1
+        if encoding is None:
+            piece: Any = bytes(view[lo:end])
+            lines: list = _EOL.split(piece) if b"\r" in piece else piece.split(b"\n")
+        else:  # terminators are ASCII, so the decoded text splits into the same lines
+            piece = str(view[lo:end], encoding, "replace")
+            lines = _EOL_TEXT.split(piece) if "\r" in piece else piece.split("\n")
+        if not lines[-1]:
+            lines.pop()  # the piece ends with a terminator
+        del piece
+        yield from lines
+        lo = end
 
 
+LINE_CHUNK = 1 << 20
 _EOL = re.compile(rb"\r\n|\r|\n")
 _EOL_TEXT = re.compile(r"\r\n|\r|\n")
 
@@ -210,20 +217,19 @@ def _read_through_terminator(f: Any) -> bytes:
         tail += chunk
 
 
-def _owned_lines(data: bytes, skip_first: bool, last_start: int) -> bytes:
-    """Return the slice of ``data`` holding the lines that start at offsets <= ``last_start``
-    (without the first line when ``skip_first``), terminators included."""
+def _owned_range(data: bytes, skip_first: bool, last_start: int) -> tuple[int, int]:
+    """Return the range ``(lo, hi)`` of ``data`` holding the lines that start at offsets <=
+    ``last_start`` (without the first line when ``skip_first``), terminators included."""
     lo = 0
     if skip_first:
         m = _EOL.search(data)
         if m is None:
-            return b""
+            return 0, 0
         lo = m.end()
     if lo > last_start or lo >= len(data):
-        return b""
+        return 0, 0
     m = _EOL.search(data, last_start)
-    hi = len(data) if m is None else m.end()
-    return data[lo:hi]
+    return lo, len(data) if m is None else m.end()
 
 
 def atomic_write_bytes(url: str, data: bytes) -> None:

@@ -1,4 +1,5 @@
-"""Parsing of master URLs: ``local``, ``local[N]``, ``local[*]``, ``local-cluster[N]``, ``redis://...``."""
+"""Parsing of master URLs: ``local``, ``local[N]``, ``local[*]``, ``local-processes[N]``,
+``local-cluster[N]``, ``redis://...``."""
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ ACCEPTED_FORMS = (
     "local[N]",
     "local[*]",
     "local[N, maxFailures]",
+    "local-processes[N] (or [*], [N, maxFailures])",
     "local-cluster[N]",
     "redis://host:port/db (or rediss://)",
 )
@@ -19,7 +21,7 @@ ACCEPTED_FORMS = (
 
 @dataclass(frozen=True)
 class Master:
-    """A parsed master: ``kind`` is 'local', 'local-cluster' or 'redis'."""
+    """A parsed master: ``kind`` is 'local', 'local-processes', 'local-cluster' or 'redis'."""
 
     kind: str
     cores: int
@@ -30,7 +32,7 @@ class Master:
         return self.url
 
 
-_LOCAL = re.compile(r"^local(?:\[\s*(\*|\d+)\s*(?:,\s*(\d+)\s*)?\])?$")
+_LOCAL = re.compile(r"^local(-processes)?(?:\[\s*(\*|\d+)\s*(?:,\s*(\d+)\s*)?\])?$")
 _LOCAL_CLUSTER = re.compile(r"^local-cluster\[\s*(\d+)\s*(?:,\s*\d+\s*,\s*\d+\s*)?\]$")
 
 
@@ -43,11 +45,13 @@ def parse_master(url: str) -> Master:
     text = (url or "").strip()
     m = _LOCAL.match(text)
     if m:
-        n = m.group(1)
+        kind = "local-processes" if m.group(1) else "local"
+        n = m.group(2)
         cores = (os.cpu_count() or 1) if n == "*" else int(n or 1)
         if cores < 1:
-            raise MasterURLError(f"master {url!r}: the number of threads must be at least 1")
-        return Master("local", cores, text, int(m.group(2)) if m.group(2) else None)
+            raise MasterURLError(f"master {url!r}: the number of {'workers' if m.group(1) else 'threads'} "
+                                 "must be at least 1")
+        return Master(kind, cores, text, int(m.group(3)) if m.group(3) else None)
     m = _LOCAL_CLUSTER.match(text)
     if m:
         n = int(m.group(1))

@@ -238,3 +238,34 @@ def test_whole_text_files_decompresses_by_extension(ctx: Context, tmp_path: Path
     assert ctx.wholeTextFiles(str(d)).collect() == [("file:" + str(d / "a.txt.gz"), "héllo\n")]
     raw = ctx.binaryFiles(str(d)).collect()
     assert raw == [("file:" + str(d / "a.txt.gz"), (d / "a.txt.gz").read_bytes())]  # binaryFiles: raw bytes
+
+
+def test_lines_read_a_piece_at_a_time_match_a_whole_read(tmp_path, monkeypatch):
+    """read_lines decodes a split in pieces cut after a \\n: with tiny pieces the lines (CR, LF,
+    CRLF, multi-byte characters, no final terminator) are the same as the regex split of the text."""
+    import random
+    import re
+
+    import fsspec
+
+    from dstreams import files
+
+    monkeypatch.setattr(files, "LINE_CHUNK", 5)
+    fs = fsspec.filesystem("file")
+    rng = random.Random(3)
+    path = tmp_path / "t.txt"
+    for _ in range(200):
+        text = "".join("".join(rng.choice("ab é") for _ in range(rng.randint(0, 9))) + rng.choice(["\n", "\r\n", "\r"])
+                       for _ in range(rng.randint(0, 20)))
+        if rng.random() < 0.5:
+            text += "tail"
+        path.write_bytes(text.encode())
+        expected = re.split(r"\r\n|\r|\n", text)
+        if expected[-1] == "":
+            expected.pop()
+        size = path.stat().st_size
+        for n in (1, 3):
+            got = [line for s in files.compute_splits([(str(path), size)], n) for line in files.read_lines(fs, s)]
+            assert got == expected, (text, n)
+            raw = [line for s in files.compute_splits([(str(path), size)], n) for line in files.read_lines(fs, s, None)]
+            assert raw == [e.encode() for e in expected]

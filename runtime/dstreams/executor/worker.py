@@ -17,9 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import cloudpickle
-
-from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, run_task
+from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, encode_result, run_task
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
 from .protocol import STOP, ExecutorInfo, Keys
@@ -28,24 +26,6 @@ from .redisconn import connect
 __all__ = ["Executor", "main"]
 
 log = logging.getLogger("dstreams.executor")
-
-
-class RemoteTaskError(Exception):
-    """Stands in for a user exception that could not be pickled back to the driver."""
-
-
-def encode_result(res: TaskResult) -> bytes:
-    """Pickle a TaskResult; an unpicklable value or error is replaced by a readable stand-in."""
-    try:
-        return cloudpickle.dumps(res, protocol=5)
-    except Exception as exc:  # noqa: BLE001
-        if res.error is not None:
-            res.error = RemoteTaskError(f"{type(res.error).__name__}: {res.error}")
-        else:
-            res.error = RemoteTaskError(f"the task's result could not be pickled: {exc}")
-            res.value = None
-        res.error.__traceback__ = None
-        return cloudpickle.dumps(res, protocol=5)
 
 
 class Executor:

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cloudpickle
+
 from ..errors import FetchFailedError
 from ..storage.shuffle import write_shuffle
 from ..taskcontext import ExecutorEnv, TaskContext
 
-__all__ = ["ShuffleMapTask", "ResultTask", "TaskResult", "run_task"]
+__all__ = ["ShuffleMapTask", "ResultTask", "TaskResult", "run_task", "encode_result", "RemoteTaskError"]
 
 
 class ShuffleMapTask:
@@ -103,3 +105,21 @@ def run_task(task: ShuffleMapTask | ResultTask, env: ExecutorEnv) -> TaskResult:
         TaskContext._set(None)
         res.duration = time.perf_counter() - start
     return res
+
+
+class RemoteTaskError(Exception):
+    """Stands in for a user exception that could not be pickled back to the driver."""
+
+
+def encode_result(res: TaskResult) -> bytes:
+    """Pickle a TaskResult; an unpicklable value or error is replaced by a readable stand-in."""
+    try:
+        return cloudpickle.dumps(res, protocol=5)
+    except Exception as exc:  # noqa: BLE001
+        if res.error is not None:
+            res.error = RemoteTaskError(f"{type(res.error).__name__}: {res.error}")
+        else:
+            res.error = RemoteTaskError(f"the task's result could not be pickled: {exc}")
+            res.value = None
+        res.error.__traceback__ = None
+        return cloudpickle.dumps(res, protocol=5)

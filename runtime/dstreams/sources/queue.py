@@ -1,6 +1,7 @@
 """queueStream: a stream of RDDs (or lists) taken from a queue, one per batch or all at once."""
 from __future__ import annotations
 
+import itertools
 import logging
 import queue as _queue
 from collections import deque
@@ -11,6 +12,7 @@ from ..streaming.dstream import InputDStream
 __all__ = ["QueueInputDStream"]
 
 log = logging.getLogger("dstreams.streaming")
+STORE_AHEAD = 2
 
 
 def _is_rdd(x: Any) -> bool:
@@ -32,19 +34,16 @@ class QueueInputDStream(InputDStream):
             self._queue = rdds
         else:
             items = list(rdds or [])
-            # PySpark parallelizes (and serializes) every item at queueStream() time; so do we
-            # (in the cluster modes, partitions() stores a large list in the block store now)
-            self._queue = deque(x if _is_rdd(x) else self._parallelize(x) for x in items)
+            # PySpark parallelizes (and serializes) every item at queueStream() time; so do we,
+            # but the cluster modes' block store gets an item's data only a few batches ahead
+            # of its turn (_store_ahead): a long queue is not held twice for its whole life
+            self._queue = deque(x if _is_rdd(x) else self._sc.parallelize(list(x)) for x in items)
+            self._store_ahead()
         if default is not None and not _is_rdd(default):
             default = self._sc.parallelize(list(default))
         self._one = oneAtATime
         self._default = default
         self._taken: dict[int, list] = {}
-
-    def _parallelize(self, items: Any) -> Any:
-        rdd = self._sc.parallelize(list(items))
-        rdd.getNumPartitions()
-        return rdd
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
@@ -80,6 +79,15 @@ class QueueInputDStream(InputDStream):
             if self._one:
                 break
         self._taken[t] = items
+        self._store_ahead()
+
+    def _store_ahead(self) -> None:
+        """Have the next STORE_AHEAD queued RDDs store their data (partitions() does it)."""
+        q = self._queue
+        if isinstance(q, deque):
+            for item in list(itertools.islice(q, STORE_AHEAD)):
+                if _is_rdd(item):
+                    item.getNumPartitions()
 
     def _compute(self, t: int) -> Any:
         items = self._taken.pop(t, [])

@@ -1,0 +1,330 @@
+"""The ``local-processes[N]`` master: N worker processes on this host, no server needed.
+
+``local[N]`` runs tasks on threads, so Python code uses one core at a time. This backend runs
+them in N worker processes (dstreams.executor.process_worker), as PySpark's ``local[N]`` does
+with its Python workers, while blocks and shuffle outputs stay in the driver's memory: a worker
+asks the driver for what a task reads and hands over what it writes, over its pipe. A worker
+that dies loses only its running task, which is rescheduled on a replacement worker without
+counting as a failure.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import pickle
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..errors import DStreamsError, TaskLostError
+from ..scheduler.backend import SchedulerBackend
+from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult
+from ..serialization import dumps
+from ..storage.blocks import BlockStore
+from ..storage.shuffle import MemoryShuffleStore
+from ..taskcontext import ExecutorEnv
+
+__all__ = ["ProcessBackend", "DriverBlockStore", "WorkerStartError"]
+
+log = logging.getLogger("dstreams.processes")
+_P = 5
+# a worker that exits before saying ready this many times in a row is not coming up
+MAX_START_FAILURES = 3
+
+
+class WorkerStartError(DStreamsError):
+    """Worker processes of ``local-processes[N]`` exit before they can take tasks."""
+
+
+class DriverBlockStore(BlockStore):
+    """Blocks in the driver's memory for worker processes. What the driver puts stays a list
+    of objects (pickled when a worker asks for it); what a worker puts arrives pickled and
+    stays so until the driver reads it."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, list | bytes] = {}
+        self._lock = threading.Lock()
+
+    def put(self, block_id: str, values: list) -> None:
+        with self._lock:
+            self._blocks[block_id] = values
+
+    def put_pickled(self, block_id: str, blob: bytes) -> None:
+        with self._lock:
+            self._blocks[block_id] = blob
+
+    def get(self, block_id: str) -> list | None:
+        v = self._blocks.get(block_id)
+        return pickle.loads(v) if type(v) is bytes else v
+
+    def get_pickled(self, block_id: str) -> bytes | None:
+        v = self._blocks.get(block_id)
+        return v if v is None or type(v) is bytes else pickle.dumps(v, protocol=_P)
+
+    def contains(self, block_id: str) -> bool:
+        return block_id in self._blocks
+
+    def remove(self, block_id: str) -> None:
+        with self._lock:
+            self._blocks.pop(block_id, None)
+
+    def block_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._blocks)
+
+
+class _Worker:
+    __slots__ = ("wid", "proc", "conn", "ready", "running", "stages", "drop")
+
+    def __init__(self, wid: str, proc: subprocess.Popen, conn: Connection) -> None:
+        self.wid = wid
+        self.proc = proc
+        self.conn = conn
+        self.ready = False
+        self.running: int | None = None
+        self.stages: set[str] = set()  # stage payloads this worker has
+        self.drop: list[str] = []  # finished stages it still holds
+
+
+class ProcessBackend(SchedulerBackend):
+    """Dispatches tasks to N worker processes and serves their store requests."""
+
+    def __init__(self, app_id: str, workers: int) -> None:
+        self.app_id = app_id
+        self.n = workers
+        self.env = ExecutorEnv(app_id, DriverBlockStore(), MemoryShuffleStore())
+        self._lock = threading.Lock()
+        self._workers: dict[str, _Worker] = {}
+        self._pending: deque[int] = deque()
+        self._tasks: dict[int, tuple[Any, str, Future, str | None]] = {}
+        self._payloads: dict[str, bytes] = {}
+        self._task_ids = itertools.count()
+        self._spawned = itertools.count()
+        self._start_failures = 0
+        self._stopping = False
+        self._broken: BaseException | None = None
+        self.lost_workers = 0
+        self._handlers = {
+            "bput": self._bput, "bget": self.env.block_store.get_pickled, "bhas": self._bhas,
+            "bdel": self.env.block_store.remove_many, "bids": self.env.block_store.block_ids,
+            "swrite": self.env.shuffle_store.write, "sread": self.env.shuffle_store.read,
+            "sreadmany": self._sreadmany, "shas": self.env.shuffle_store.has_output,
+            "sdel": self.env.shuffle_store.remove_shuffle, "sids": self.env.shuffle_store.shuffle_ids,
+        }
+        # workers die with the thread that started them (PR_SET_PDEATHSIG), so one thread that
+        # lives as long as the backend starts them all, replacements included
+        self._spawn_requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._spawner = threading.Thread(target=self._spawn_loop, name="dstreams-spawner", daemon=True)
+        self._spawner.start()
+        for _ in range(workers):
+            self._spawn_requests.put(True)
+
+    @property
+    def default_parallelism(self) -> int:
+        return self.n
+
+    def executor_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._workers)
+
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the live workers."""
+        with self._lock:
+            return [w.proc.pid for w in self._workers.values() if w.proc.poll() is None]
+
+    # -- workers ---------------------------------------------------------------------------------
+    def _spawn_loop(self) -> None:
+        while self._spawn_requests.get():
+            try:
+                self._spawn()
+            except Exception as exc:  # noqa: BLE001 - e.g. fork failed: fail the jobs, say why
+                self._broken = WorkerStartError(f"cannot start a local-processes worker: {exc}")
+                self._fail_all(self._broken)
+
+    def _spawn(self) -> None:
+        from .cluster import _die_with_parent
+        wid = f"worker-{next(self._spawned)}"
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dstreams.executor.process_worker", str(theirs.fileno()), wid, self.app_id],
+                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        finally:
+            theirs.close()
+        w = _Worker(wid, proc, Connection(ours.detach()))
+        with self._lock:
+            self._workers[wid] = w
+        threading.Thread(target=self._serve, args=(w,), name=f"dstreams-{wid}", daemon=True).start()
+
+    def _serve(self, w: _Worker) -> None:
+        """Answer one worker's requests and collect its results until its pipe closes."""
+        conn = w.conn
+        try:
+            while True:
+                msg = pickle.loads(conn.recv_bytes())
+                kind = msg[0]
+                if kind == "call":
+                    try:
+                        reply = ("reply", True, self._handlers[msg[1]](*msg[2:]))
+                    except Exception as exc:  # noqa: BLE001 - e.g. FetchFailedError: the task handles it
+                        exc.__traceback__ = None
+                        reply = ("reply", False, exc)
+                    conn.send_bytes(pickle.dumps(reply, protocol=_P))
+                elif kind == "result":
+                    self._finish(w, msg[1], msg[2])
+                elif kind == "ready":
+                    with self._lock:
+                        w.ready = True
+                        self._start_failures = 0
+                        self._dispatch_locked()
+        except (EOFError, OSError):
+            pass
+        self._lost(w)
+
+    def _lost(self, w: _Worker) -> None:
+        try:
+            w.conn.close()
+        except OSError:
+            pass
+        code = w.proc.wait()
+        with self._lock:
+            self._workers.pop(w.wid, None)
+            entry = self._tasks.pop(w.running, None) if w.running is not None else None
+            w.running = None
+            stopping = self._stopping
+            if not w.ready and not stopping:
+                self._start_failures += 1
+        if stopping:
+            return
+        self.lost_workers += 1
+        if entry is not None:
+            entry[2].set_exception(TaskLostError(f"{w.wid} (pid {w.proc.pid}) exited with {code} while running the task"))
+        if self._start_failures >= MAX_START_FAILURES:
+            self._broken = WorkerStartError(
+                f"local-processes worker processes exit before they start (last exit code {code}, "
+                f"{MAX_START_FAILURES} times in a row); their output above says why")
+            self._fail_all(self._broken)
+            return
+        log.warning("%s (pid %d) exited with %s; starting a replacement", w.wid, w.proc.pid, code)
+        self._spawn_requests.put(True)
+
+    def _fail_all(self, exc: BaseException) -> None:
+        with self._lock:
+            futs = [e[2] for e in self._tasks.values()]
+            self._tasks.clear()
+            self._pending.clear()
+        for f in futs:
+            f.set_exception(exc)
+
+    # -- store requests --------------------------------------------------------------------------
+    def _bput(self, block_id: str, blob: bytes) -> None:
+        self.env.block_store.put_pickled(block_id, blob)
+
+    def _bhas(self, block_ids: list[str]) -> bool:
+        return all(self.env.block_store.contains(b) for b in block_ids)
+
+    def _sreadmany(self, shuffle_id: int, num_maps: int, reduce_id: int) -> list[bytes]:
+        return list(self.env.shuffle_store.read_many(shuffle_id, num_maps, reduce_id))
+
+    # -- dispatch --------------------------------------------------------------------------------
+    def submit(self, task: ShuffleMapTask | ResultTask, stage_key: object) -> "Future[TaskResult]":
+        key = str(stage_key)
+        if key not in self._payloads:
+            if isinstance(task, ShuffleMapTask):
+                self._payloads[key] = dumps(("map", task.dep), "stage")
+            else:
+                self._payloads[key] = dumps(("result", task.rdd, task.func), "stage")
+        fut: Future = Future()
+        tid = next(self._task_ids)
+        with self._lock:
+            if self._stopping or self._broken is not None:
+                raise self._broken or DStreamsError("the Context was stopped")
+            self._tasks[tid] = (task, key, fut, None)
+            self._pending.append(tid)
+            self._dispatch_locked()
+        return fut
+
+    def _dispatch_locked(self) -> None:
+        for w in self._workers.values():
+            if not self._pending:
+                return
+            if not w.ready or w.running is not None:
+                continue
+            while self._pending:
+                tid = self._pending.popleft()
+                entry = self._tasks.get(tid)
+                if entry is not None:
+                    break
+            else:
+                return
+            task, key, fut, _ = entry
+            payload = None if key in w.stages else self._payloads[key]
+            msg = ("task", tid, key, payload, w.drop, task.stage_id, task.partition, task.attempt)
+            w.stages.difference_update(w.drop)
+            w.drop = []
+            w.stages.add(key)
+            w.running = tid
+            self._tasks[tid] = (task, key, fut, w.wid)
+            try:
+                w.conn.send_bytes(pickle.dumps(msg, protocol=_P))
+            except OSError:
+                pass  # the worker died: its serve thread reschedules the task
+
+    def _finish(self, w: _Worker, tid: int, blob: bytes) -> None:
+        with self._lock:
+            w.running = None
+            entry = self._tasks.pop(tid, None)
+            self._dispatch_locked()
+        if entry is None:
+            return
+        fut = entry[2]
+        entry = None  # hold no task (and so no RDD lineage) past its result
+        try:
+            res = pickle.loads(blob)
+        except Exception as exc:  # noqa: BLE001 - e.g. a class the driver cannot import
+            fut.set_exception(DStreamsError(f"cannot unpickle a task result: {exc}"))
+            return
+        fut.set_result(res)
+
+    def stage_finished(self, stage_key: object) -> None:
+        key = str(stage_key)
+        if self._payloads.pop(key, None) is None:
+            return
+        with self._lock:
+            for w in self._workers.values():
+                if key in w.stages:
+                    w.drop.append(key)
+
+    # -- shutdown --------------------------------------------------------------------------------
+    def stop(self) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+            workers = list(self._workers.values())
+        self._spawn_requests.put(False)
+        self._spawner.join(timeout=10)
+        with self._lock:
+            workers = list(self._workers.values())
+        for w in workers:
+            try:
+                if w.running is None:
+                    w.conn.send_bytes(pickle.dumps(("stop",), protocol=_P))
+            except OSError:
+                pass
+        for w in workers:
+            try:
+                w.proc.wait(timeout=5 if w.running is None else 0.5)
+            except subprocess.TimeoutExpired:
+                w.proc.kill()
+                w.proc.wait()
+        self._fail_all(DStreamsError("the Context was stopped"))
