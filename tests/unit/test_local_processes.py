@@ -11,6 +11,7 @@ from operator import add
 import pytest
 
 from dstreams import Context, StreamingContext
+from dstreams.errors import MasterURLError
 from dstreams.executor.processes import WorkerStartError
 from dstreams.master import parse_master
 from tests.servers import wait_until
@@ -35,6 +36,10 @@ def test_master_forms():
     assert parse_master("local-processes[*]").cores == (os.cpu_count() or 1)
     assert parse_master("local-processes[2, 5]").max_failures == 5
     assert parse_master("local-processes").cores == 1
+    with pytest.raises(MasterURLError, match="workers must be at least 1"):
+        parse_master("local-processes[0]")
+    with pytest.raises(MasterURLError, match=r"local-processes\[N\]"):
+        parse_master("local-process[2]")
 
 
 def test_results_match_local_partition_by_partition(pctx):

@@ -343,8 +343,9 @@ def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = ("progress",), 
 
 
 # -- local-cluster ---------------------------------------------------------------------------
-def _die_with_parent() -> None:
-    """preexec_fn: the child gets SIGKILL when the driver dies, even by kill -9 (Linux)."""
+def die_with_parent() -> None:
+    """This process gets SIGKILL when its parent (the thread that started it) dies, even by
+    kill -9 (Linux); a preexec_fn, or called first thing by the child."""
     try:
         import ctypes
         import signal as _signal
@@ -384,7 +385,7 @@ class LocalCluster:
             [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self._dir, "--logfile", log_path],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=_die_with_parent)
+            preexec_fn=die_with_parent)
         url = f"redis://127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
         while True:
@@ -411,7 +412,7 @@ class LocalCluster:
             [sys.executable, "-m", "dstreams.cli", "executor", "--master", self.redis_url,
              "--app-id", self.app_id, "--executor-id", eid],
             stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-            preexec_fn=_die_with_parent)
+            preexec_fn=die_with_parent)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs if p.poll() is None]

@@ -9,7 +9,7 @@ later task needs and a worker that dies loses only its running task. Messages ar
                        ("stop",)
     worker -> driver   ("ready", pid) once, ("result", task_id, result_blob), ("call", op, *args)
 
-Started by dstreams.executor.processes as ``python -m dstreams.executor.process_worker FD ID``.
+Started by dstreams.executor.processes as ``python -m dstreams.executor.process_worker FD ID APP DRIVER_PID``.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, encode_resu
 from ..storage.blocks import BlockStore
 from ..storage.shuffle import ShuffleStore
 from ..taskcontext import ExecutorEnv
+from .cluster import die_with_parent
 
 __all__ = ["DriverChannel", "ProxyBlockStore", "ProxyShuffleStore", "main"]
 
@@ -141,7 +142,10 @@ def serve(conn: Connection, worker_id: str, app_id: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    fd, worker_id, app_id = int(argv[0]), argv[1], argv[2]
+    fd, worker_id, app_id, driver_pid = int(argv[0]), argv[1], argv[2], int(argv[3])
+    die_with_parent()
+    if os.getppid() != driver_pid:
+        return 1  # the driver died before this process asked to die with it
     logging.basicConfig(level=os.environ.get("DSTREAMS_LOG_LEVEL", "WARNING").upper(),
                         format=f"%(asctime)s %(levelname)s [{worker_id}] %(name)s: %(message)s")
     conn = Connection(fd)

@@ -121,10 +121,14 @@ class ProcessBackend(SchedulerBackend):
         # workers die with the thread that started them (PR_SET_PDEATHSIG), so one thread that
         # lives as long as the backend starts them all, replacements included
         self._spawn_requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._started_initial = threading.Event()
         self._spawner = threading.Thread(target=self._spawn_loop, name="dstreams-spawner", daemon=True)
         self._spawner.start()
         for _ in range(workers):
             self._spawn_requests.put(True)
+        # return once the workers are started (not yet ready): a fork by the program meanwhile
+        # would inherit the pipe through which Popen learns that the exec worked, and block it
+        self._started_initial.wait(60)
 
     @property
     def default_parallelism(self) -> int:
@@ -141,23 +145,27 @@ class ProcessBackend(SchedulerBackend):
 
     # -- workers ---------------------------------------------------------------------------------
     def _spawn_loop(self) -> None:
+        started = 0
         while self._spawn_requests.get():
             try:
                 self._spawn()
             except Exception as exc:  # noqa: BLE001 - e.g. fork failed: fail the jobs, say why
                 self._broken = WorkerStartError(f"cannot start a local-processes worker: {exc}")
                 self._fail_all(self._broken)
+            started += 1
+            if started >= self.n:
+                self._started_initial.set()
 
     def _spawn(self) -> None:
-        from .cluster import _die_with_parent
         wid = f"worker-{next(self._spawned)}"
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "dstreams.executor.process_worker", str(theirs.fileno()), wid, self.app_id],
-                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                [sys.executable, "-m", "dstreams.executor.process_worker", str(theirs.fileno()), wid, self.app_id,
+                 str(os.getpid())],
+                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
         w = _Worker(wid, proc, Connection(ours.detach()))
@@ -178,7 +186,12 @@ class ProcessBackend(SchedulerBackend):
                     except Exception as exc:  # noqa: BLE001 - e.g. FetchFailedError: the task handles it
                         exc.__traceback__ = None
                         reply = ("reply", False, exc)
-                    conn.send_bytes(pickle.dumps(reply, protocol=_P))
+                    try:
+                        data = pickle.dumps(reply, protocol=_P)
+                    except Exception as exc:  # noqa: BLE001 - say what could not be sent
+                        data = pickle.dumps(("reply", False, DStreamsError(
+                            f"the driver could not send the answer to {msg[1]}: {exc!r}")), protocol=_P)
+                    conn.send_bytes(data)
                 elif kind == "result":
                     self._finish(w, msg[1], msg[2])
                 elif kind == "ready":
@@ -311,10 +324,6 @@ class ProcessBackend(SchedulerBackend):
                 return
             self._stopping = True
             workers = list(self._workers.values())
-        self._spawn_requests.put(False)
-        self._spawner.join(timeout=10)
-        with self._lock:
-            workers = list(self._workers.values())
         for w in workers:
             try:
                 if w.running is None:
@@ -327,4 +336,7 @@ class ProcessBackend(SchedulerBackend):
             except subprocess.TimeoutExpired:
                 w.proc.kill()
                 w.proc.wait()
+        # the spawner's end kills (PR_SET_PDEATHSIG) any worker it started in the meantime
+        self._spawn_requests.put(False)
+        self._spawner.join(timeout=10)
         self._fail_all(DStreamsError("the Context was stopped"))

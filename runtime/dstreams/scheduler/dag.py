@@ -12,7 +12,7 @@ import itertools
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
@@ -234,10 +234,9 @@ def _task_rdd(task: Any) -> Any:
     return task.dep.rdd if isinstance(task, ShuffleMapTask) else task.rdd
 
 
-def _stage_rdds(rdd: Any, through_persisted: bool) -> list:
-    """Return the RDDs of a stage's narrow lineage (up to shuffles, and persisted RDDs unless
-    ``through_persisted``)."""
-    found: list = []
+def _walk(rdd: Any, children: Callable[[Any], Iterable]) -> Iterator:
+    """Yield each RDD of a lineage once, depth first from ``rdd``. ``children(r)`` names the
+    RDDs to visit next from ``r``; it is called after the caller has handled ``r``."""
     seen: set[int] = set()
     stack = [rdd]
     while stack:
@@ -245,13 +244,19 @@ def _stage_rdds(rdd: Any, through_persisted: bool) -> list:
         if r.id in seen:
             continue
         seen.add(r.id)
-        found.append(r)
+        yield r
+        stack.extend(children(r))
+
+
+def _stage_rdds(rdd: Any, through_persisted: bool) -> list:
+    """Return the RDDs of a stage's narrow lineage (up to shuffles, and persisted RDDs unless
+    ``through_persisted``)."""
+    def children(r: Any) -> list:
         if r._storage_level is not None and not through_persisted:
-            continue
-        for dep in r.dependencies():
-            if not dep.is_shuffle:
-                stack.append(dep.rdd)
-    return found
+            return []
+        return [dep.rdd for dep in r.dependencies() if not dep.is_shuffle]
+
+    return list(_walk(rdd, children))
 
 
 def _mark_stored(rdds: list) -> None:
@@ -267,13 +272,19 @@ def _parent_shuffles(rdd: Any, block_store: Any, to_store: list | None = None) -
     The walk stops at checkpointed RDDs (their lineage is cut) and at persisted RDDs whose
     partitions are all in the block store (nothing above them needs computing)."""
     found: list = []
-    seen: set[int] = set()
-    stack = [rdd]
-    while stack:
-        r = stack.pop()
-        if r.id in seen:
-            continue
-        seen.add(r.id)
+
+    def children(r: Any) -> list:
+        if r._storage_level is not None and r.__dict__.get("_ship_stored"):
+            return []  # stored: nothing above it needs computing
+        narrow = []
+        for dep in r.dependencies():
+            if dep.is_shuffle:
+                found.append(dep)
+            else:
+                narrow.append(dep.rdd)
+        return narrow
+
+    for r in _walk(rdd, children):
         if r._storage_level is not None:
             # known to be stored (since an earlier check; unpersist and failed tasks forget
             # it) or found stored now: its stages ship it without lineage (RDD.__reduce_ex__)
@@ -284,23 +295,11 @@ def _parent_shuffles(rdd: Any, block_store: Any, to_store: list | None = None) -
             r._ship_stored = False
             if to_store is not None:
                 to_store.append(r)
-        for dep in r.dependencies():
-            if dep.is_shuffle:
-                found.append(dep)
-            else:
-                stack.append(dep.rdd)
     return found
 
 
 def _forget_stored(rdd: Any) -> None:
     """Forget that the persisted RDDs of a lineage are stored (a task found one missing)."""
-    seen: set[int] = set()
-    stack = [rdd]
-    while stack:
-        r = stack.pop()
-        if r.id in seen:
-            continue
-        seen.add(r.id)
+    for r in _walk(rdd, lambda r: [dep.rdd for dep in r.dependencies()]):
         if r.__dict__.get("_ship_stored"):
             r._ship_stored = False  # check the store again before trusting it
-        stack.extend(dep.rdd for dep in r.dependencies())
