@@ -23,6 +23,7 @@ from .shuffle import EMPTY_BUCKET, ShuffleStore
 __all__ = ["RedisBlockStore", "RedisShuffleStore", "Codec", "key_prefix"]
 
 _PLAIN, _LZ4, _ZSTD = b"\x00", b"\x01", b"\x02"
+_PICKLE = b"\x80"  # the first byte of a pickle (protocol 2+): stored as is, without a tag
 _EMPTY_LIST = EMPTY_BUCKET
 
 
@@ -50,12 +51,15 @@ class Codec:
             self._compress = None
 
     def encode(self, data: bytes) -> bytes:
+        """Return ``data`` (a pickle) as stored: as is (no copy), or compressed behind a tag."""
         if self._compress is None or len(data) < self.min_size:
-            return _PLAIN + data
+            return data if data[:1] == _PICKLE else _PLAIN + data
         return (_LZ4 if self.name == "lz4" else _ZSTD) + self._compress(data)
 
     @staticmethod
     def decode(blob: bytes) -> bytes:
+        if blob[:1] == _PICKLE:
+            return blob
         tag, body = blob[:1], blob[1:]
         if tag == _PLAIN:
             return body
@@ -92,6 +96,8 @@ class RedisBlockStore(BlockStore):
         blob = self.r.get(self._key(block_id))
         if blob is None:
             return None
+        if blob[:1] == _PICKLE:
+            return pickle.loads(blob)
         if blob[:1] == _PLAIN:  # unpickle in place: a block can be tens of MB
             return pickle.loads(memoryview(blob)[1:])
         return pickle.loads(Codec.decode(blob))
