@@ -139,8 +139,7 @@ class ParallelCollectionRDD(RDD):
         return [_DataPartition(i, s) for i, s in enumerate(self._slices)]
 
     def _should_store_blocks(self) -> bool:
-        from .storage.blocks import MemoryBlockStore
-        if isinstance(self.ctx._backend.env.block_store, MemoryBlockStore):
+        if self.ctx._backend.env.block_store.tasks_read_in_place:
             return False  # local[N]: tasks read the slices in place
         slices = self._slices
         return bool(slices) and not isinstance(slices[0], range) and sum(map(len, slices)) >= BLOCK_SLICES_MIN_LEN

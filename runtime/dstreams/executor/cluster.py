@@ -24,8 +24,7 @@ from typing import Any
 
 from ..errors import DStreamsError, TaskLostError as ExecutorLostError
 from ..scheduler.backend import SchedulerBackend
-from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult
-from ..serialization import dumps
+from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
 from .protocol import STOP, ExecutorInfo, Keys
@@ -135,10 +134,7 @@ class RedisBackend(SchedulerBackend):
     def submit(self, task: ShuffleMapTask | ResultTask, stage_key: object) -> "Future[TaskResult]":
         key = f"{self.session}-{stage_key}"
         if key not in self._payloads:
-            if isinstance(task, ShuffleMapTask):
-                payload = dumps(("map", task.dep), "stage")
-            else:
-                payload = dumps(("result", task.rdd, task.func), "stage")
+            payload = pickle_stage(task)
             self.r.set(self.keys.stage(key), payload)
             self._payloads[key] = payload
         fut: Future = Future()
@@ -202,12 +198,7 @@ class RedisBackend(SchedulerBackend):
                     ex.running.discard(tid)
                     ex.free += 1
                 self._dispatch_locked()
-            try:
-                res = pickle.loads(blob)
-            except Exception as exc:  # noqa: BLE001 - e.g. a class the driver cannot import
-                fut.set_exception(DStreamsError(f"cannot unpickle a task result: {exc}"))
-                continue
-            fut.set_result(res)
+            settle(fut, blob)
 
     # -- membership and failure detection ------------------------------------------------------
     def _refresh_executors(self) -> None:

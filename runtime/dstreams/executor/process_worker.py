@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, encode_result, run_task
+from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.blocks import BlockStore
 from ..storage.shuffle import ShuffleStore
 from ..taskcontext import ExecutorEnv
@@ -124,20 +124,16 @@ def serve(conn: Connection, worker_id: str, app_id: str) -> None:
         _, task_id, key, payload, drop, stage_id, partition, attempt = msg
         for k in drop:
             stages.pop(k, None)
-        try:
-            if payload is not None:
-                stages[key] = pickle.loads(payload)
+        if payload is not None:
+            stages[key] = payload
+
+        def load_stage(key: str = key) -> tuple:
             stage = stages[key]
-            if stage[0] == "map":
-                task: Any = ShuffleMapTask(stage_id, partition, stage[1], attempt)
-            else:
-                task = ResultTask(stage_id, partition, stage[1], stage[2], attempt)
-            res = run_task(task, env)
-        except Exception as exc:  # noqa: BLE001 - e.g. a stage that cannot be unpickled here
-            res = TaskResult(stage_id, partition, attempt, error=exc, traceback=repr(exc))
-        res.executor_id = worker_id
-        if res.error is not None:
-            res.error.__traceback__ = None  # the text is in res.traceback
+            if type(stage) is bytes:  # unpickled on first use, inside the task's error handling
+                stage = stages[key] = pickle.loads(stage)
+            return stage
+
+        res = run_shipped_task(load_stage, stage_id, partition, attempt, env)
         conn.send_bytes(pickle.dumps(("result", task_id, encode_result(res)), protocol=_P))
 
 

@@ -25,9 +25,8 @@ from typing import Any
 
 from ..errors import DStreamsError, TaskLostError
 from ..scheduler.backend import SchedulerBackend
-from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult
-from ..serialization import dumps
-from ..storage.blocks import BlockStore
+from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
+from ..storage.blocks import MemoryBlockStore
 from ..storage.shuffle import MemoryShuffleStore
 from ..taskcontext import ExecutorEnv
 
@@ -43,22 +42,16 @@ class WorkerStartError(DStreamsError):
     """Worker processes of ``local-processes[N]`` exit before they can take tasks."""
 
 
-class DriverBlockStore(BlockStore):
+class DriverBlockStore(MemoryBlockStore):
     """Blocks in the driver's memory for worker processes. What the driver puts stays a list
     of objects (pickled when a worker asks for it); what a worker puts arrives pickled and
     stays so until the driver reads it."""
 
-    def __init__(self) -> None:
-        self._blocks: dict[str, list | bytes] = {}
-        self._lock = threading.Lock()
-
-    def put(self, block_id: str, values: list) -> None:
-        with self._lock:
-            self._blocks[block_id] = values
+    tasks_read_in_place = False  # tasks run in the workers
 
     def put_pickled(self, block_id: str, blob: bytes) -> None:
         with self._lock:
-            self._blocks[block_id] = blob
+            self._blocks[block_id] = blob  # type: ignore[assignment]
 
     def get(self, block_id: str) -> list | None:
         v = self._blocks.get(block_id)
@@ -67,17 +60,6 @@ class DriverBlockStore(BlockStore):
     def get_pickled(self, block_id: str) -> bytes | None:
         v = self._blocks.get(block_id)
         return v if v is None or type(v) is bytes else pickle.dumps(v, protocol=_P)
-
-    def contains(self, block_id: str) -> bool:
-        return block_id in self._blocks
-
-    def remove(self, block_id: str) -> None:
-        with self._lock:
-            self._blocks.pop(block_id, None)
-
-    def block_ids(self) -> list[str]:
-        with self._lock:
-            return list(self._blocks)
 
 
 class _Worker:
@@ -252,10 +234,7 @@ class ProcessBackend(SchedulerBackend):
     def submit(self, task: ShuffleMapTask | ResultTask, stage_key: object) -> "Future[TaskResult]":
         key = str(stage_key)
         if key not in self._payloads:
-            if isinstance(task, ShuffleMapTask):
-                self._payloads[key] = dumps(("map", task.dep), "stage")
-            else:
-                self._payloads[key] = dumps(("result", task.rdd, task.func), "stage")
+            self._payloads[key] = pickle_stage(task)
         fut: Future = Future()
         tid = next(self._task_ids)
         with self._lock:
@@ -301,12 +280,7 @@ class ProcessBackend(SchedulerBackend):
             return
         fut = entry[2]
         entry = None  # hold no task (and so no RDD lineage) past its result
-        try:
-            res = pickle.loads(blob)
-        except Exception as exc:  # noqa: BLE001 - e.g. a class the driver cannot import
-            fut.set_exception(DStreamsError(f"cannot unpickle a task result: {exc}"))
-            return
-        fut.set_result(res)
+        settle(fut, blob)
 
     def stage_finished(self, stage_key: object) -> None:
         key = str(stage_key)

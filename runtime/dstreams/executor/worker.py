@@ -17,7 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, encode_result, run_task
+from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
 from .protocol import STOP, ExecutorInfo, Keys
@@ -76,19 +76,7 @@ class Executor:
 
     def _run(self, message: bytes) -> None:
         task_id, stage_key, stage_id, partition, attempt = pickle.loads(message)
-        try:
-            stage = self._stage(stage_key)
-            if stage[0] == "map":
-                task: Any = ShuffleMapTask(stage_id, partition, stage[1], attempt)
-            else:
-                task = ResultTask(stage_id, partition, stage[1], stage[2], attempt)
-            res = run_task(task, self.env)
-        except Exception as exc:  # noqa: BLE001 - report, never die
-            res = TaskResult(stage_id, partition, attempt, error=exc, traceback=repr(exc),
-                             executor_id=self.executor_id)
-        res.executor_id = self.executor_id
-        if res.error is not None:
-            res.error.__traceback__ = None  # the text is in res.traceback
+        res = run_shipped_task(lambda: self._stage(stage_key), stage_id, partition, attempt, self.env)
         self.r.rpush(self.keys.results, pickle.dumps((task_id, encode_result(res)), protocol=5))
 
     def run(self) -> None:

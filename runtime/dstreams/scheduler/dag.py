@@ -18,7 +18,6 @@ from typing import Any
 
 from ..accumulators import merge_updates
 from ..errors import FetchFailedError, JobAbortedError, TaskLostError
-from ..storage.blocks import MemoryBlockStore
 from .backend import SchedulerBackend
 from .task import ResultTask, ShuffleMapTask, TaskResult
 
@@ -123,7 +122,7 @@ class DAGScheduler:
         source data a shared block store lost (slices of parallelized collections, which the
         driver keeps). The walk stops at persisted RDDs unless ``through_persisted``."""
         store = self.backend.env.block_store
-        if isinstance(store, MemoryBlockStore):
+        if store.tasks_read_in_place:
             return
         for r in _stage_rdds(rdd, through_persisted):
             republish = getattr(r, "_republish", None)

@@ -1,19 +1,23 @@
 """Tasks and the function every executor uses to run one."""
 from __future__ import annotations
 
+import pickle
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import cloudpickle
 
-from ..errors import FetchFailedError
+from ..errors import DStreamsError, FetchFailedError
+from ..serialization import dumps
 from ..storage.shuffle import write_shuffle
 from ..taskcontext import ExecutorEnv, TaskContext
 
-__all__ = ["ShuffleMapTask", "ResultTask", "TaskResult", "run_task", "encode_result", "RemoteTaskError"]
+__all__ = ["ShuffleMapTask", "ResultTask", "TaskResult", "run_task", "encode_result", "RemoteTaskError",
+           "pickle_stage", "run_shipped_task", "settle"]
 
 
 class ShuffleMapTask:
@@ -123,3 +127,41 @@ def encode_result(res: TaskResult) -> bytes:
             res.value = None
         res.error.__traceback__ = None
         return cloudpickle.dumps(res, protocol=5)
+
+
+# -- tasks shipped to executor processes: a stage's payload once, then (stage, partition) ------
+def pickle_stage(task: ShuffleMapTask | ResultTask) -> bytes:
+    """Return the payload every task of ``task``'s stage shares, pickled (once per stage)."""
+    if isinstance(task, ShuffleMapTask):
+        return dumps(("map", task.dep), "stage")
+    return dumps(("result", task.rdd, task.func), "stage")
+
+
+def run_shipped_task(load_stage: Callable[[], tuple], stage_id: int, partition: int, attempt: int,
+                     env: ExecutorEnv) -> TaskResult:
+    """Run one task of a shipped stage on an executor (``load_stage()`` returns the unpickled
+    payload of pickle_stage); never raises. The error's traceback object is dropped: its text
+    is in ``traceback``."""
+    try:
+        stage = load_stage()
+        if stage[0] == "map":
+            task: Any = ShuffleMapTask(stage_id, partition, stage[1], attempt)
+        else:
+            task = ResultTask(stage_id, partition, stage[1], stage[2], attempt)
+        res = run_task(task, env)
+    except Exception as exc:  # noqa: BLE001 - e.g. a stage that cannot be unpickled: report, never die
+        res = TaskResult(stage_id, partition, attempt, error=exc, traceback=repr(exc))
+    res.executor_id = env.executor_id
+    if res.error is not None:
+        res.error.__traceback__ = None
+    return res
+
+
+def settle(fut: "Future[TaskResult]", blob: bytes) -> None:
+    """Complete ``fut`` (driver side) with the TaskResult pickled in ``blob`` by encode_result."""
+    try:
+        res = pickle.loads(blob)
+    except Exception as exc:  # noqa: BLE001 - e.g. a class the driver cannot import
+        fut.set_exception(DStreamsError(f"cannot unpickle a task result: {exc}"))
+        return
+    fut.set_result(res)

@@ -10,6 +10,10 @@ __all__ = ["BlockStore", "MemoryBlockStore"]
 class BlockStore(ABC):
     """Where blocks live. Ids are strings such as ``rdd-3-0`` or ``input-0-1700000000000-2``."""
 
+    # tasks run in the process holding the blocks and read their objects in place (local[N]):
+    # a parallelized collection needs no blocks, and nothing is ever lost to republish
+    tasks_read_in_place = False
+
     @abstractmethod
     def put(self, block_id: str, values: list) -> None:
         """Store ``values`` under ``block_id`` (replacing any previous block)."""
@@ -42,6 +46,8 @@ class BlockStore(ABC):
 
 class MemoryBlockStore(BlockStore):
     """Blocks kept as Python lists in this process (the local[N] store)."""
+
+    tasks_read_in_place = True
 
     def __init__(self) -> None:
         self._blocks: dict[str, list] = {}
