@@ -302,6 +302,7 @@ class RedisBackend(SchedulerBackend):
                 pipe.delete(self.keys.queue(eid))
                 pipe.rpush(self.keys.queue(eid), STOP)
             pipe.execute()
+            self._await_stops_taken(ids, timeout=5.0)
         except Exception:  # noqa: BLE001
             pass
         if self.launcher is not None:
@@ -311,6 +312,21 @@ class RedisBackend(SchedulerBackend):
         except Exception:  # noqa: BLE001
             pass
         self._fail_tasks(list(self._tasks), DStreamsError("the Context was stopped"))
+
+
+    def _await_stops_taken(self, ids: list[str], timeout: float) -> None:
+        """Give the live executors up to ``timeout`` s to take their STOP: deleting the app's
+        keys before an executor (busy, or between two polls) took it would leave it waiting."""
+        beats = self.r.mget([self.keys.heartbeat(e) for e in ids]) if ids else []
+        waiting = [e for e, b in zip(ids, beats) if b is not None]
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            pipe = self.r.pipeline(transaction=False)
+            for e in waiting:
+                pipe.llen(self.keys.queue(e))
+            waiting = [e for e, n in zip(waiting, pipe.execute()) if n]
+            if waiting:
+                time.sleep(0.02)
 
 
 def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = ("progress",), keep_ttl: int = 3600) -> int:
