@@ -12,6 +12,7 @@ from typing import Any
 
 from .accumulators import (COMPLEX_ACCUMULATOR_PARAM, FLOAT_ACCUMULATOR_PARAM, INT_ACCUMULATOR_PARAM,
                            Accumulator, AccumulatorParam)
+from .allocator import return_freed_memory
 from .broadcast import Broadcast, _block_id as _broadcast_block
 from .errors import ContextStoppedError, ContextUsedInTaskError, MasterURLError
 from .files import check_writable, join, set_storage_options
@@ -88,6 +89,8 @@ class Context:
             self._published: set[int] = set()
             self._checkpoint_dir: str | None = None
             self._apply_storage_conf()
+            if self._master.kind != "local":  # tasks run elsewhere: see allocator.py
+                return_freed_memory()
             self._backend = self._make_backend()
             max_failures = int(self.conf.get("dstreams.task.maxFailures",
                                              self._master.max_failures or 4))

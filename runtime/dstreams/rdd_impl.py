@@ -161,6 +161,12 @@ class ParallelCollectionRDD(RDD):
         if ids and self._slices is not None and not store.contains_all(ids):
             _put_many(store, {b: s for b, s in zip(ids, self._slices) if not store.contains(b)})
 
+    def _unpublish(self) -> None:
+        """Drop the block store's copy of the slices; a stage that needs them again stores
+        them again (``_republish``)."""
+        if self._block_ids and self.ctx is not None:
+            self.ctx._backend.env.block_store.remove_many(self._block_ids)
+
     def compute(self, split: Any, tc: Any) -> Iterator:
         if type(split) is _BlockPartition:
             values = tc.env.block_store.get(split.block_id)

@@ -236,3 +236,34 @@ def test_executor_with_bad_redis_url_exits_with_message():
                         f"redis://127.0.0.1:{port}/0", "--app-id", "x"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert f"127.0.0.1:{port}" in p.stderr
+
+
+def test_block_store_put_many_sends_big_blocks_in_several_round_trips(redis_server, monkeypatch):
+    """put_many flushes its pipeline every PIPELINE_BYTES of pickled data: every block
+    arrives, in order, whether it went alone or with others."""
+    from dstreams.executor.redisconn import connect
+    from dstreams.storage import redis_store
+    store = redis_store.RedisBlockStore(connect(redis_server.url), "put-many-test")
+    sent: list[int] = []
+    pipeline = store.r.pipeline
+
+    def counting_pipeline(*args, **kwargs):
+        pipe = pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        def counted():
+            sent.append(len(pipe.command_stack))
+            return execute()
+
+        pipe.execute = counted
+        return pipe
+
+    monkeypatch.setattr(store.r, "pipeline", counting_pipeline)
+    monkeypatch.setattr(redis_store, "PIPELINE_BYTES", 50_000)
+    blocks = {f"b{i}": [f"{i}-{j}" * 4 for j in range(3000 if i % 2 else 10)] for i in range(6)}
+    try:
+        store.put_many(blocks)
+        assert {b: store.get(b) for b in blocks} == blocks
+        assert sum(sent) == 6 and len([n for n in sent if n]) == 3, sent  # a flush after each big block
+    finally:
+        store.remove_many(list(blocks))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import time
 
 from dstreams.rdd_impl import BLOCK_SLICES_MIN_LEN, ParallelCollectionRDD
 from dstreams.storage.blocks import BlockStore
@@ -32,6 +33,13 @@ class SharedStore(BlockStore):
     def remove(self, block_id):
         with self.lock:
             self.blobs.pop(block_id, None)
+
+
+def wait_for(cond, timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+        time.sleep(0.005)
 
 
 def _shared(ctx) -> SharedStore:
@@ -92,12 +100,36 @@ def test_blocks_of_a_collected_rdd_are_removed(ctx):
     assert store.blobs == {}
 
 
-def test_queue_stream_stores_its_lists_up_front(ctx):
+def test_queue_stream_stores_a_batch_ahead_and_drops_it_when_done(ctx):
+    """queueStream keeps the lists in the driver, stores a batch's slices one batch ahead and
+    drops them when that batch is done; a finished batch's RDD used again is stored again."""
     from dstreams.streaming import ManualClock, StreamingContext
     store = _shared(ctx)
-    ssc = StreamingContext(ctx, 1, clock=ManualClock(0))
+    n = BLOCK_SLICES_MIN_LEN
+    lists = [list(range(i * n, (i + 1) * n)) for i in range(4)]
+    clock = ManualClock(0)
+    ssc = StreamingContext(ctx, 1, clock=clock)
+    seen: list = []
     try:
-        ssc.queueStream([list(range(BLOCK_SLICES_MIN_LEN)), list(range(BLOCK_SLICES_MIN_LEN))])
-        assert len(store.blobs) == 2 * ctx.defaultParallelism  # as PySpark parallelizes at queueStream()
+        stream = ssc.queueStream(lists)
+        first = ssc._graph.input_streams[0]._queue[0]
+        assert sorted(store.blobs) == [f"pc-{first.id}-{i}" for i in range(ctx.defaultParallelism)]
+
+        def check(rdd):
+            stored = {b.split("-")[1] for b in store.blobs}
+            seen.append((rdd.sum(), rdd, stored))
+
+        stream.foreachRDD(check)
+        ssc.start()
+        for k in range(1, 5):
+            clock.advance(1000)
+            wait_for(lambda: ssc._scheduler.last_completed == k * 1000, what=f"batch {k}")
+        assert [s for s, _, _ in seen] == [sum(x) for x in lists]
+        for k, (_, rdd, stored) in enumerate(seen):
+            # while a batch runs the store holds its data (and, but for the last, no other's)
+            assert stored == {str(rdd.id)}, (k, stored)
+        wait_for(lambda: not store.blobs, what="the last batch's blocks to be dropped")
+        again = seen[0][1]
+        assert again.map(lambda x: x * 2).sum() == 2 * sum(lists[0])  # stored again, from the driver
     finally:
         ssc.stop(stopSparkContext=False)

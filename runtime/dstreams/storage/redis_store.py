@@ -25,6 +25,7 @@ __all__ = ["RedisBlockStore", "RedisShuffleStore", "Codec", "key_prefix"]
 _PLAIN, _LZ4, _ZSTD = b"\x00", b"\x01", b"\x02"
 _PICKLE = b"\x80"  # the first byte of a pickle (protocol 2+): stored as is, without a tag
 _EMPTY_LIST = EMPTY_BUCKET
+PIPELINE_BYTES = 4 << 20
 
 
 def key_prefix(app_id: str) -> str:
@@ -87,9 +88,17 @@ class RedisBlockStore(BlockStore):
         self.r.set(self._key(block_id), self.codec.encode(pickle.dumps(values, protocol=5)))
 
     def put_many(self, blocks: dict[str, list]) -> None:
+        """Store several blocks in as few round trips as possible, holding at most about
+        PIPELINE_BYTES of pickled data at a time (a queued batch can be tens of MB)."""
         pipe = self.r.pipeline(transaction=False)
+        held = 0
         for bid, values in blocks.items():
-            pipe.set(self._key(bid), self.codec.encode(pickle.dumps(values, protocol=5)))
+            blob = self.codec.encode(pickle.dumps(values, protocol=5))
+            pipe.set(self._key(bid), blob)
+            held += len(blob)
+            if held >= PIPELINE_BYTES:
+                pipe.execute()
+                held = 0
         pipe.execute()
 
     def get(self, block_id: str) -> list | None:
@@ -156,8 +165,9 @@ class RedisShuffleStore(ShuffleStore):
         for m in range(num_maps):
             if values[num_maps + m] is None:
                 raise FetchFailedError(shuffle_id, m, reduce_id)
-            blob = values[m]
+            blob, values[m] = values[m], None  # each bucket is freed once its reader is done
             yield _EMPTY_LIST if blob is None else Codec.decode(blob)
+            del blob
 
     def has_output(self, shuffle_id: int, map_id: int) -> bool:
         return bool(self.r.hexists(self._key(shuffle_id), str(map_id)))

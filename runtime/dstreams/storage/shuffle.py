@@ -308,6 +308,7 @@ def write_shuffle(records: Iterable, num_partitions: int, partition_func: Callab
     if aggregator is not None and aggregator.map_side_combine:
         d = combine_const(aggregator, records, const[0]) if const else combine_values(aggregator, records)
         keys, values = list(d), list(d.values())
+        del d  # as large as the keys: gone before the buckets are built
     else:
         if const:
             keys = list(records)

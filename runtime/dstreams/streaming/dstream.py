@@ -717,6 +717,10 @@ class InputDStream(DStream):
     def _on_tick(self, t: int) -> None:
         """Take the data of the batch of time ``t`` (on the timer thread, at that time)."""
 
+    def _after_batch(self, t: int) -> None:
+        """Prepare the next batches once the batch of time ``t`` is done (jobs thread): work
+        done here delays no batch, and runs while executors are idle unless batches lag."""
+
     def _input_info(self, t: int) -> tuple[int, dict] | None:
         """(number of records, metadata) of the batch of time ``t``, when known."""
         return None

@@ -203,6 +203,12 @@ class JobScheduler:
             self._cond.notify_all()
         self.bus.post(StreamingListenerBatchCompleted(info))
         self._checkpoint(t)
+        try:
+            for inp in self.graph.input_streams:
+                inp._after_batch(t)
+        except Exception as exc:  # noqa: BLE001 - reported to awaitTermination
+            self._fail(exc, f"preparing the input after the batch of {ms_to_datetime(t)}")
+            return False
         return True
 
     def _fail(self, exc: BaseException, where: str) -> None:
