@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -86,6 +87,25 @@ def test_user_error_reaches_driver_with_remote_traceback(cluster_ctx):
         cluster_ctx.parallelize([1, 2], 1).map(explode).collect()
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "failed 4 times" in notes and "explode" in notes
+
+
+def test_a_context_made_in_a_thread_that_ends_keeps_its_redis_and_executors(monkeypatch):
+    """Children die with the thread that started them (PR_SET_PDEATHSIG): local-cluster
+    starts them from a thread of its own, not from the caller's."""
+    monkeypatch.delenv("DSTREAMS_REDIS_URL", raising=False)  # its own redis-server, too
+    made: dict = {}
+    maker = threading.Thread(target=lambda: made.update(ctx=Context("local-cluster[1]", "thread-made")))
+    maker.start()
+    maker.join()
+    ctx = made["ctx"]
+    try:
+        launcher = ctx._backend.launcher
+        pids = launcher.pids()
+        assert ctx.parallelize(range(100), 2).map(lambda x: x * 2).sum() == 9900
+        assert launcher._redis.poll() is None and launcher.pids() == pids  # none was killed
+        assert ctx._backend.lost_executors == 0
+    finally:
+        ctx.stop()
 
 
 def test_killed_executor_tasks_are_rescheduled_and_replaced(cluster_ctx, tmp_path):

@@ -29,6 +29,7 @@ from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
 from .protocol import STOP, ExecutorInfo, Keys
 from .redisconn import RedisUnavailableError, connect, redact
+from .spawner import PARENT_PID_ENV, Spawner, die_with_parent
 
 __all__ = ["RedisBackend", "LocalCluster", "ExecutorLostError", "make_backend"]
 
@@ -350,17 +351,6 @@ def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = ("progress",), 
 
 
 # -- local-cluster ---------------------------------------------------------------------------
-def die_with_parent() -> None:
-    """This process gets SIGKILL when its parent (the thread that started it) dies, even by
-    kill -9 (Linux); a preexec_fn, or called first thing by the child."""
-    try:
-        import ctypes
-        import signal as _signal
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(_signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - not Linux: the driver's stop() still cleans up
-        pass
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -376,7 +366,14 @@ class LocalCluster:
         self._stopping = False
         self._dir = tempfile.mkdtemp(prefix="dstreams-local-cluster-")
         self._redis: subprocess.Popen | None = None
-        self.redis_url = redis_url or self._start_redis()
+        # redis-server and the executors die with the thread that started them: one thread
+        # that lives as long as this cluster starts them all (spawner.py)
+        self._spawner = Spawner("dstreams-local-cluster")
+        try:
+            self.redis_url = redis_url or self._start_redis()
+        except BaseException:
+            self._spawner.stop()
+            raise
         self._procs: list[subprocess.Popen] = []
         self._count = 0
 
@@ -388,7 +385,8 @@ class LocalCluster:
                 "or DSTREAMS_REDIS_URL pointing at a running Redis")
         port = _free_port()
         log_path = os.path.join(self._dir, "redis.log")
-        self._redis = subprocess.Popen(
+        self._redis = self._spawner.call(
+            subprocess.Popen,
             [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", self._dir, "--logfile", log_path],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -407,19 +405,19 @@ class LocalCluster:
 
     def start_executors(self) -> None:
         for _ in range(self.n):
-            self._procs.append(self._spawn())
+            self._procs.append(self._spawner.call(self._spawn))
 
     def _spawn(self) -> subprocess.Popen:
         eid = f"exec-{self._count}"
         self._count += 1
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
-        log_file = open(os.path.join(self._dir, f"{eid}.log"), "wb")
-        return subprocess.Popen(
-            [sys.executable, "-m", "dstreams.cli", "executor", "--master", self.redis_url,
-             "--app-id", self.app_id, "--executor-id", eid],
-            stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-            preexec_fn=die_with_parent)
+        env[PARENT_PID_ENV] = str(os.getpid())  # the executor asks to die with this thread
+        with open(os.path.join(self._dir, f"{eid}.log"), "wb") as log_file:
+            return subprocess.Popen(
+                [sys.executable, "-m", "dstreams.cli", "executor", "--master", self.redis_url,
+                 "--app-id", self.app_id, "--executor-id", eid],
+                stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self._procs if p.poll() is None]
@@ -434,7 +432,7 @@ class LocalCluster:
         for i, p in enumerate(self._procs):
             if p.poll() is not None and not self._stopping:
                 log.warning("executor process %d exited with %s; starting a replacement", p.pid, p.returncode)
-                self._procs[i] = self._spawn()
+                self._procs[i] = self._spawner.call(self._spawn)
 
     def logs_tail(self) -> str:
         out = []
@@ -459,6 +457,7 @@ class LocalCluster:
                 self._redis.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._redis.kill()
+        self._spawner.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
 
 

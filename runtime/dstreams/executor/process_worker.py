@@ -26,7 +26,7 @@ from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.blocks import BlockStore
 from ..storage.shuffle import ShuffleStore
 from ..taskcontext import ExecutorEnv
-from .cluster import die_with_parent
+from .spawner import die_with_parent
 
 __all__ = ["DriverChannel", "ProxyBlockStore", "ProxyShuffleStore", "main"]
 

@@ -13,13 +13,12 @@ import itertools
 import logging
 import os
 import pickle
-import queue
 import socket
 import subprocess
 import sys
 import threading
 from collections import deque
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -29,6 +28,7 @@ from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stag
 from ..storage.blocks import MemoryBlockStore
 from ..storage.shuffle import MemoryShuffleStore
 from ..taskcontext import ExecutorEnv
+from .spawner import Spawner
 
 __all__ = ["ProcessBackend", "DriverBlockStore", "WorkerStartError"]
 
@@ -100,17 +100,12 @@ class ProcessBackend(SchedulerBackend):
             "sreadmany": self._sreadmany, "shas": self.env.shuffle_store.has_output,
             "sdel": self.env.shuffle_store.remove_shuffle, "sids": self.env.shuffle_store.shuffle_ids,
         }
-        # workers die with the thread that started them (PR_SET_PDEATHSIG), so one thread that
-        # lives as long as the backend starts them all, replacements included
-        self._spawn_requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._started_initial = threading.Event()
-        self._spawner = threading.Thread(target=self._spawn_loop, name="dstreams-spawner", daemon=True)
-        self._spawner.start()
-        for _ in range(workers):
-            self._spawn_requests.put(True)
+        # workers die with the thread that started them (spawner.py): one thread starts them all
+        self._spawner = Spawner("dstreams-spawner")
+        started = [self._spawner.submit(self._spawn) for _ in range(workers)]
         # return once the workers are started (not yet ready): a fork by the program meanwhile
         # would inherit the pipe through which Popen learns that the exec worked, and block it
-        self._started_initial.wait(60)
+        wait(started, timeout=60)
 
     @property
     def default_parallelism(self) -> int:
@@ -126,19 +121,15 @@ class ProcessBackend(SchedulerBackend):
             return [w.proc.pid for w in self._workers.values() if w.proc.poll() is None]
 
     # -- workers ---------------------------------------------------------------------------------
-    def _spawn_loop(self) -> None:
-        started = 0
-        while self._spawn_requests.get():
-            try:
-                self._spawn()
-            except Exception as exc:  # noqa: BLE001 - e.g. fork failed: fail the jobs, say why
-                self._broken = WorkerStartError(f"cannot start a local-processes worker: {exc}")
-                self._fail_all(self._broken)
-            started += 1
-            if started >= self.n:
-                self._started_initial.set()
-
     def _spawn(self) -> None:
+        """Start a worker (on the spawner's thread); a failure fails the jobs, saying why."""
+        try:
+            self._start_worker()
+        except Exception as exc:  # noqa: BLE001 - e.g. fork failed
+            self._broken = WorkerStartError(f"cannot start a local-processes worker: {exc}")
+            self._fail_all(self._broken)
+
+    def _start_worker(self) -> None:
         wid = f"worker-{next(self._spawned)}"
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
@@ -210,7 +201,7 @@ class ProcessBackend(SchedulerBackend):
             self._fail_all(self._broken)
             return
         log.warning("%s (pid %d) exited with %s; starting a replacement", w.wid, w.proc.pid, code)
-        self._spawn_requests.put(True)
+        self._spawner.submit(self._spawn)
 
     def _fail_all(self, exc: BaseException) -> None:
         with self._lock:
@@ -311,6 +302,5 @@ class ProcessBackend(SchedulerBackend):
                 w.proc.kill()
                 w.proc.wait()
         # the spawner's end kills (PR_SET_PDEATHSIG) any worker it started in the meantime
-        self._spawn_requests.put(False)
-        self._spawner.join(timeout=10)
+        self._spawner.stop()
         self._fail_all(DStreamsError("the Context was stopped"))

@@ -22,6 +22,7 @@ from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
 from .protocol import STOP, ExecutorInfo, Keys
 from .redisconn import connect
+from .spawner import follow_parent
 
 __all__ = ["Executor", "main"]
 
@@ -124,6 +125,8 @@ class Executor:
 
 def main(redis_url: str, app_id: str, executor_id: str | None = None, cores: int = 1) -> int:
     """Run an executor in this process until stopped; return the exit code."""
+    if not follow_parent():
+        return 1  # started by a local-cluster driver that is gone
     ex = Executor(redis_url, app_id, executor_id, cores)
 
     def on_term(signum: int, frame: Any) -> None:
