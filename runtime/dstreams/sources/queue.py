@@ -126,9 +126,10 @@ class QueueInputDStream(InputDStream):
             del self._taken[k]
 
     def _clear_metadata(self, t: int) -> None:
-        """The batch of time ``t`` is done: drop the block store's copy of the data it took
-        (Spark would keep it one more batch; here the driver still holds it, and a later stage
-        that reads it stores it again)."""
+        """The batch of time ``t`` is done: drop the block store's copy of the data it took.
+        Later batches read it again only through a window, which caches its parent's RDDs; a
+        stage that still needs it (a transform holding an old RDD) stores it again from the
+        driver's slices (``_republish``)."""
         super()._clear_metadata(t)
         for k in [k for k in self._made if k <= t]:
             for rdd in self._made.pop(k):
