@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pickle
 import threading
-import time
 
 from dstreams.rdd_impl import BLOCK_SLICES_MIN_LEN, ParallelCollectionRDD
 from dstreams.storage.blocks import BlockStore
+from tests.servers import wait_until
 
 
 class SharedStore(BlockStore):
@@ -33,13 +33,6 @@ class SharedStore(BlockStore):
     def remove(self, block_id):
         with self.lock:
             self.blobs.pop(block_id, None)
-
-
-def wait_for(cond, timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
-        time.sleep(0.005)
 
 
 def _shared(ctx) -> SharedStore:
@@ -123,12 +116,12 @@ def test_queue_stream_stores_a_batch_ahead_and_drops_it_when_done(ctx):
         ssc.start()
         for k in range(1, 5):
             clock.advance(1000)
-            wait_for(lambda: ssc._scheduler.last_completed == k * 1000, what=f"batch {k}")
+            wait_until(lambda: ssc._scheduler.last_completed == k * 1000, 20, f"batch {k}")
         assert [s for s, _, _ in seen] == [sum(x) for x in lists]
         for k, (_, rdd, stored) in enumerate(seen):
             # while a batch runs the store holds its data (and, but for the last, no other's)
             assert stored == {str(rdd.id)}, (k, stored)
-        wait_for(lambda: not store.blobs, what="the last batch's blocks to be dropped")
+        wait_until(lambda: not store.blobs, 20, "the last batch's blocks to be dropped")
         again = seen[0][1]
         assert again.map(lambda x: x * 2).sum() == 2 * sum(lists[0])  # stored again, from the driver
     finally:

@@ -9,7 +9,8 @@ later task needs and a worker that dies loses only its running task. Messages ar
                        ("stop",)
     worker -> driver   ("ready", pid) once, ("result", task_id, result_blob), ("call", op, *args)
 
-Started by dstreams.executor.processes as ``python -m dstreams.executor.process_worker FD ID APP DRIVER_PID``.
+Started by dstreams.executor.processes as ``python -m dstreams.executor.process_worker FD ID APP``,
+with ``DSTREAMS_PARENT_PID`` set so that it dies with the driver (spawner.follow_parent).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.blocks import BlockStore
 from ..storage.shuffle import ShuffleStore
 from ..taskcontext import ExecutorEnv
-from .spawner import die_with_parent
+from .spawner import follow_parent
 
 __all__ = ["DriverChannel", "ProxyBlockStore", "ProxyShuffleStore", "main"]
 
@@ -138,9 +139,8 @@ def serve(conn: Connection, worker_id: str, app_id: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    fd, worker_id, app_id, driver_pid = int(argv[0]), argv[1], argv[2], int(argv[3])
-    die_with_parent()
-    if os.getppid() != driver_pid:
+    fd, worker_id, app_id = int(argv[0]), argv[1], argv[2]
+    if not follow_parent():
         return 1  # the driver died before this process asked to die with it
     logging.basicConfig(level=os.environ.get("DSTREAMS_LOG_LEVEL", "WARNING").upper(),
                         format=f"%(asctime)s %(levelname)s [{worker_id}] %(name)s: %(message)s")

@@ -28,7 +28,7 @@ from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stag
 from ..storage.blocks import MemoryBlockStore
 from ..storage.shuffle import MemoryShuffleStore
 from ..taskcontext import ExecutorEnv
-from .spawner import Spawner
+from .spawner import PARENT_PID_ENV, Spawner
 
 __all__ = ["ProcessBackend", "DriverBlockStore", "WorkerStartError"]
 
@@ -134,10 +134,10 @@ class ProcessBackend(SchedulerBackend):
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
+        env[PARENT_PID_ENV] = str(os.getpid())  # the worker asks to die with this thread
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "dstreams.executor.process_worker", str(theirs.fileno()), wid, self.app_id,
-                 str(os.getpid())],
+                [sys.executable, "-m", "dstreams.executor.process_worker", str(theirs.fileno()), wid, self.app_id],
                 pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
         finally:
             theirs.close()
