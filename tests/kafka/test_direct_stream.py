@@ -173,3 +173,21 @@ def test_save_to_kafka_from_rdd_and_dstream(kafka_broker, topic_name, ctx, runne
     rdd = KafkaUtils.createRDD(ctx, conf, [OffsetRange(topic_name, p, 0, ends[p]) for p in range(2)])
     values = sorted(v for _, v in rdd.collect())
     assert values == sorted([str(i) for i in range(20)] + [f"s{i}" for i in range(5)])
+
+
+def test_from_offsets_and_latest_by_default(kafka_broker, topic_name, runner):
+    kafka_broker.create_topic(topic_name, 2)
+    fill(kafka_broker, topic_name, 2, 5)
+    from_3 = KafkaUtils.createDirectStream(runner.ssc, [topic_name], {"bootstrap.servers": kafka_broker.bootstrap},
+                                           fromOffsets={TopicAndPartition(topic_name, 0): 3})
+    latest = KafkaUtils.createDirectStream(runner.ssc, [topic_name], {"bootstrap.servers": kafka_broker.bootstrap,
+                                                                      "auto.offset.reset": "largest"})
+    a, b = [], []
+    from_3.foreachRDD(lambda rdd: a.append(sorted(v for _, v in rdd.collect())))
+    latest.foreachRDD(lambda rdd: b.append(sorted(v for _, v in rdd.collect())))
+    runner.run(1)
+    # partition 0 from offset 3; partition 1 (not in fromOffsets) at its end, as "largest" says
+    assert a == [["0-3", "0-4"]] and b == [[]]
+    fill(kafka_broker, topic_name, 2, 1, start=5)
+    runner.run(1)
+    assert a[1] == b[1] == ["0-5", "1-5"]

@@ -18,9 +18,30 @@ from .common import (KafkaBrokersUnreachableError, KafkaCommitError, KafkaError,
                      metadata_timeout, reset_policy, utf8_decoder)
 from .rdd import KafkaRDD
 
-__all__ = ["DirectKafkaInputDStream"]
+__all__ = ["DirectKafkaInputDStream", "plan_ranges", "records_per_batch"]
 
 log = logging.getLogger("dstreams.kafka")
+
+
+def records_per_batch(rate: float, batch_ms: int) -> int | None:
+    """Return the most records a partition gives a batch at ``rate`` per second (None: no cap;
+    at least 1, as Spark's)."""
+    if rate <= 0:
+        return None
+    return max(1, int(rate * batch_ms / 1000.0))
+
+
+def plan_ranges(current: dict[TopicAndPartition, int], latest: dict[TopicAndPartition, int],
+                cap: int | None) -> list[OffsetRange]:
+    """Return the ranges of a batch: per partition of ``latest`` (in its order), from the
+    ``current`` offset to the latest one, at most ``cap`` records; never backwards (a latest
+    offset below the current one, after a topic was recreated, gives an empty range)."""
+    ranges = []
+    for tp, high in latest.items():
+        frm = current[tp]
+        until = high if cap is None else min(high, frm + cap)
+        ranges.append(OffsetRange(tp.topic, tp.partition, frm, max(until, frm)))
+    return ranges
 
 
 class DirectKafkaInputDStream(InputDStream):
@@ -160,18 +181,10 @@ class DirectKafkaInputDStream(InputDStream):
             if new:
                 log.info("%s: new partitions %s", self._name(), new)
                 self._current.update(self._starting_offsets(new, "earliest"))
-            latest = self._watermarks(tps)
-            rate = max_rate_per_partition(self._sc)
-            cap = max(1, int(rate * self._slide_ms / 1000.0)) if rate > 0 else None
-            ranges = []
-            for tp in tps:
-                frm = self._current[tp]
-                until = latest[tp][1]
-                if cap is not None:
-                    until = min(until, frm + cap)
-                until = max(until, frm)
-                ranges.append(OffsetRange(tp.topic, tp.partition, frm, until))
-                self._current[tp] = until
+            latest = {tp: high for tp, (_, high) in self._watermarks(tps).items()}
+            cap = records_per_batch(max_rate_per_partition(self._sc), self._slide_ms)
+            ranges = plan_ranges(self._current, latest, cap)
+            self._current.update({TopicAndPartition(r.topic, r.partition): r.untilOffset for r in ranges})
             self._ranges[t] = ranges
 
     def _after_batch(self, t: int) -> None:
@@ -190,14 +203,17 @@ class DirectKafkaInputDStream(InputDStream):
                         self._message_handler)
 
     def _prune(self, cutoff: int) -> None:
-        for k in [k for k in self._ranges if k <= cutoff]:
-            del self._ranges[k]
+        with self._lock:
+            for k in [k for k in self._ranges if k <= cutoff]:
+                del self._ranges[k]
 
     # ---- checkpoints ------------------------------------------------------------------------
     def _checkpoint_state(self) -> dict | None:
         state = super()._checkpoint_state() or {}
-        state["kafka_ranges"] = {t: [tuple(r) for r in rs] for t, rs in self._ranges.items()}
-        state["kafka_current"] = None if self._current is None else {tuple(k): v for k, v in self._current.items()}
+        with self._lock:
+            state["kafka_ranges"] = {t: [tuple(r) for r in rs] for t, rs in self._ranges.items()}
+            state["kafka_current"] = (None if self._current is None
+                                      else {tuple(k): v for k, v in self._current.items()})
         return state
 
     def _restore_checkpoint_state(self, state: dict) -> None:
