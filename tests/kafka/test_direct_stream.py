@@ -191,3 +191,23 @@ def test_from_offsets_and_latest_by_default(kafka_broker, topic_name, runner):
     fill(kafka_broker, topic_name, 2, 1, start=5)
     runner.run(1)
     assert a[1] == b[1] == ["0-5", "1-5"]
+
+
+def test_brokers_lost_mid_stream_stop_the_context_with_a_named_error(topic_name, runner):
+    from tests.kafka.broker import KafkaBroker
+    broker = KafkaBroker()  # a broker of this test's own, killed below
+    try:
+        broker.create_topic(topic_name, 1)
+        fill(broker, topic_name, 1, 2)
+        got = []
+        KafkaUtils.createDirectStream(runner.ssc, [topic_name], params(broker)).foreachRDD(
+            lambda rdd: got.append(rdd.count()))
+        runner.run(1)
+        assert got == [2]
+        broker.stop()
+        t0 = time.monotonic()
+        with pytest.raises(KafkaBrokersUnreachableError, match=broker.bootstrap):
+            runner.run(1)
+        assert time.monotonic() - t0 < 45
+    finally:
+        broker.stop()

@@ -26,6 +26,7 @@ def test_records_per_batch():
 def test_params_translation():
     conf = client_config({"metadata.broker.list": "h:1", "auto.offset.reset": "smallest", "fetch.min.bytes": 5,
                           "spark.x": "y", "dstreams.kafka.poll.ms": 10})
+    assert conf.pop("logger").name == "dstreams.kafka.client"
     assert conf == {"bootstrap.servers": "h:1", "auto.offset.reset": "earliest", "fetch.min.bytes": 5}
     assert reset_policy({}) == "latest" and reset_policy({"auto.offset.reset": "largest"}) == "latest"
     with pytest.raises(ValueError, match="auto.offset.reset"):

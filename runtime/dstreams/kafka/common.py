@@ -2,6 +2,7 @@
 translation of PySpark-style ``kafkaParams`` into confluent-kafka (librdkafka) settings."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -118,11 +119,14 @@ def reset_policy(kafka_params: dict) -> str:
 
 def client_config(kafka_params: dict, **overrides: Any) -> dict:
     """Return the confluent-kafka settings for ``kafkaParams``: the brokers, the other keys
-    passed through as strings, ``auto.offset.reset`` in librdkafka's words, then ``overrides``."""
+    passed through as strings, ``auto.offset.reset`` in librdkafka's words, librdkafka's log
+    lines sent to the ``dstreams.kafka.client`` logger (unless ``logger`` is given), then
+    ``overrides``."""
     conf = {k: (v if isinstance(v, (bool, int, float)) or callable(v) else str(v))
             for k, v in kafka_params.items()
             if k not in _NOT_CLIENT and not k.startswith(("spark.", "dstreams."))}
     conf["bootstrap.servers"] = bootstrap_servers(kafka_params)
+    conf.setdefault("logger", logging.getLogger("dstreams.kafka.client"))  # librdkafka's log, not stderr
     if "auto.offset.reset" in conf:
         conf["auto.offset.reset"] = reset_policy(kafka_params)
     conf.update(overrides)
