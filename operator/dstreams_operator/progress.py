@@ -17,19 +17,12 @@ import json
 import threading
 from typing import Any
 
+from dstreams.protocol import lease_key, progress_key
+
 from .reconcile import RedisView
 from .spec import redact_url
 
-__all__ = ["progress_key", "lease_key", "RedisProbe"]
-
-
-def progress_key(app_id: str) -> str:
-    return f"dstreams:{app_id}:progress"
-
-
-def lease_key(app_id: str) -> str:
-    """The live driver's lease (SET NX with a TTL, renewed while it runs)."""
-    return f"dstreams:{app_id}:driver"
+__all__ = ["RedisProbe"]
 
 
 class RedisProbe:

@@ -5,7 +5,7 @@ by the streaming package below.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 import logging as _logging
 

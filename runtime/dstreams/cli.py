@@ -86,7 +86,7 @@ def _status(master: str, app_id: str) -> int:
     import json
     import pickle
 
-    from .executor.protocol import Keys
+    from .protocol import Keys
     from .executor.redisconn import RedisUnavailableError, connect
     try:
         r = connect(master)
@@ -94,7 +94,7 @@ def _status(master: str, app_id: str) -> int:
         print(f"dstreams status: {exc}", file=sys.stderr)
         return 2
     keys = Keys(app_id)
-    raw = r.get(f"{keys.prefix}progress")
+    raw = r.get(keys.progress)
     ids = sorted(i.decode() for i in r.smembers(keys.executors))
     beats = r.mget([keys.heartbeat(i) for i in ids]) if ids else []
     executors = [vars(pickle.loads(b)) for b in beats if b is not None]

@@ -182,7 +182,7 @@ class Context:
 
     @property
     def version(self) -> str:
-        from . import __version__
+        from .version import __version__
         return __version__
 
     @property

@@ -31,6 +31,13 @@ from .storagelevel import StorageLevel
 __all__ = ["RDD"]
 
 
+def _impl() -> Any:
+    """Return the module of the concrete RDDs (rdd_impl): they subclass RDD, so it is imported on
+    first use rather than when this module is."""
+    from . import rdd_impl
+    return rdd_impl
+
+
 def _identity(x: Any) -> Any:
     return x
 
@@ -120,7 +127,7 @@ class RDD:
                 and self._checkpoint_rdd is None):
             # the scheduler found every partition stored: a stage reads them and needs none of
             # the lineage, which can grow long (a window's or a state's chain of batches)
-            return (_impl.StoredRDD, (self.id, self.partitions(), self._storage_level, self.partitioner,
+            return (_impl().StoredRDD, (self.id, self.partitions(), self._storage_level, self.partitioner,
                                       repr(self)))
         return super().__reduce_ex__(protocol)
 
@@ -226,7 +233,7 @@ class RDD:
         if self._checkpoint_rdd is not None:
             return
         if self._checkpoint_mark == "reliable":
-            self._checkpoint_rdd = _impl.write_checkpoint(self)
+            self._checkpoint_rdd = _impl().write_checkpoint(self)
             self._mark_checkpointed()
         elif self._checkpoint_mark == "local":
             # a job may have computed only some partitions (take, first): store the rest now,
@@ -235,7 +242,7 @@ class RDD:
             missing = [i for i in range(self.getNumPartitions()) if not store.contains(_block_id(self.id, i))]
             if missing:
                 self.ctx._run_job(self, lambda tc, it: None, missing, checkpoint=False)
-            self._checkpoint_rdd = _impl.LocalCheckpointRDD(self.ctx, self.id, self.getNumPartitions(),
+            self._checkpoint_rdd = _impl().LocalCheckpointRDD(self.ctx, self.id, self.getNumPartitions(),
                                                             self.partitioner)
             self._mark_checkpointed()
         else:
@@ -258,7 +265,7 @@ class RDD:
                                preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of ``f(partitionIndex, iterator)`` over each partition."""
         check_serializable(f)
-        return _impl.PipelinedRDD(self, f, preservesPartitioning)
+        return _impl().PipelinedRDD(self, f, preservesPartitioning)
 
     def _mapPartitionsConst(self, f: Callable[[Iterator], Iterable], const_f: Callable[[int, Iterator, Any], Iterable],
                             preservesPartitioning: bool = False) -> "RDD":
@@ -266,12 +273,12 @@ class RDD:
         ``f`` on the pairs ``(x, C)``: used instead when this RDD's pipeline ends by pairing
         its elements with a constant (see ``PipelinedRDD``)."""
         check_serializable(f)
-        return _impl.PipelinedRDD(self, lambda _, it: f(it), preservesPartitioning, const_func=const_f)
+        return _impl().PipelinedRDD(self, lambda _, it: f(it), preservesPartitioning, const_func=const_f)
 
     def mapPartitions(self, f: Callable[[Iterator], Iterable], preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of ``f(iterator)`` over each partition."""
         check_serializable(f)
-        return _impl.PipelinedRDD(self, lambda _, it: f(it), preservesPartitioning)
+        return _impl().PipelinedRDD(self, lambda _, it: f(it), preservesPartitioning)
 
     def mapPartitionsWithSplit(self, f: Callable, preservesPartitioning: bool = False) -> "RDD":
         return self.mapPartitionsWithIndex(f, preservesPartitioning)
@@ -282,23 +289,23 @@ class RDD:
         const = const_pair(f)
         if const is not None:  # f is lambda x: (x, C): pair in C (dstreams.fastpath)
             c = const[0]
-            return _impl.PipelinedRDD(self, lambda _, it: zip(it, repeat(c)), preservesPartitioning, const=const)
-        return _impl.PipelinedRDD(self, lambda _, it: map(f, it), preservesPartitioning)
+            return _impl().PipelinedRDD(self, lambda _, it: zip(it, repeat(c)), preservesPartitioning, const=const)
+        return _impl().PipelinedRDD(self, lambda _, it: map(f, it), preservesPartitioning)
 
     def flatMap(self, f: Callable[[Any], Iterable], preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of all elements of ``f(x)`` for each element."""
         check_serializable(f)
         chain = itertools.chain.from_iterable
-        return _impl.PipelinedRDD(self, lambda _, it: chain(map(f, it)), preservesPartitioning)
+        return _impl().PipelinedRDD(self, lambda _, it: chain(map(f, it)), preservesPartitioning)
 
     def filter(self, f: Callable[[Any], bool]) -> "RDD":
         """Return a new RDD of the elements for which ``f`` is true."""
         check_serializable(f)
-        return _impl.PipelinedRDD(self, lambda _, it: filter(f, it), True)
+        return _impl().PipelinedRDD(self, lambda _, it: filter(f, it), True)
 
     def glom(self) -> "RDD":
         """Return an RDD with each partition turned into one list."""
-        return _impl.PipelinedRDD(self, lambda _, it: [list(it)], False)
+        return _impl().PipelinedRDD(self, lambda _, it: [list(it)], False)
 
     def keyBy(self, f: Callable[[Any], Any]) -> "RDD":
         """Return an RDD of ``(f(x), x)``."""
@@ -313,12 +320,12 @@ class RDD:
     def mapValues(self, f: Callable[[Any], Any]) -> "RDD":
         """Return ``(k, f(v))`` for each pair, keeping the partitioner."""
         check_serializable(f)
-        return _impl.PipelinedRDD(self, lambda _, it: ((k, f(v)) for k, v in it), True)
+        return _impl().PipelinedRDD(self, lambda _, it: ((k, f(v)) for k, v in it), True)
 
     def flatMapValues(self, f: Callable[[Any], Iterable]) -> "RDD":
         """Return ``(k, w)`` for each ``w`` in ``f(v)``, keeping the partitioner."""
         check_serializable(f)
-        return _impl.PipelinedRDD(self, lambda _, it: ((k, w) for k, v in it for w in f(v)), True)
+        return _impl().PipelinedRDD(self, lambda _, it: ((k, w) for k, v in it for w in f(v)), True)
 
     def union(self, other: "RDD") -> "RDD":
         """Return the elements of both RDDs (duplicates kept)."""
@@ -335,7 +342,7 @@ class RDD:
             raise ValueError(f"numPartitions must be at least 1, got {numPartitions}")
         if shuffle:
             return self.repartition(numPartitions)
-        return _impl.CoalescedRDD(self, numPartitions)
+        return _impl().CoalescedRDD(self, numPartitions)
 
     def repartition(self, numPartitions: int) -> "RDD":
         """Return an RDD with exactly ``numPartitions`` partitions (always shuffles)."""
@@ -353,7 +360,7 @@ class RDD:
         """Pair the i-th elements of two RDDs with the same partitioning and partition sizes."""
         if self.getNumPartitions() != other.getNumPartitions():
             raise ValueError("Can only zip with RDD which has the same number of partitions")
-        return _impl.ZippedRDD(self, other)
+        return _impl().ZippedRDD(self, other)
 
     def zipWithIndex(self) -> "RDD":
         """Pair each element with its index (runs a job when there is more than one partition)."""
@@ -372,7 +379,7 @@ class RDD:
 
     def cartesian(self, other: "RDD") -> "RDD":
         """Return every pair ``(a, b)`` with ``a`` in this RDD and ``b`` in ``other``."""
-        return _impl.CartesianRDD(self, other)
+        return _impl().CartesianRDD(self, other)
 
     def sample(self, withReplacement: bool, fraction: float, seed: int | None = None) -> "RDD":
         """Return a random sample (Bernoulli, or Poisson with replacement)."""
@@ -431,9 +438,9 @@ class RDD:
             memo = self.__dict__.setdefault("_partitioned_by", {})
             shuffled = memo.get(partitioner)
             if shuffled is None:
-                shuffled = memo[partitioner] = _impl.ShuffledRDD(self, partitioner, None)
+                shuffled = memo[partitioner] = _impl().ShuffledRDD(self, partitioner, None)
             return shuffled
-        return _impl.ShuffledRDD(self, partitioner, None)
+        return _impl().ShuffledRDD(self, partitioner, None)
 
     def combineByKey(self, createCombiner: Callable, mergeValue: Callable, mergeCombiners: Callable,
                      numPartitions: int | None = None,
@@ -449,9 +456,9 @@ class RDD:
         agg = Aggregator(createCombiner, mergeValue, mergeCombiners, True)
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
-            return _impl.PipelinedRDD(self, lambda _, it: iter(combine_values(agg, it).items()), True,
+            return _impl().PipelinedRDD(self, lambda _, it: iter(combine_values(agg, it).items()), True,
                                       const_func=lambda _, keys, c: iter(combine_const(agg, keys, c).items()))
-        return _impl.ShuffledRDD(self, partitioner, agg)
+        return _impl().ShuffledRDD(self, partitioner, agg)
 
     def reduceByKey(self, func: Callable[[Any, Any], Any], numPartitions: int | None = None,
                     partitionFunc: Callable[[Any], int] = portable_hash) -> "RDD":
@@ -770,11 +777,11 @@ class RDD:
     def saveAsTextFile(self, path: str, compressionCodecClass: str | None = None) -> None:
         """Write one ``part-NNNNN`` file per partition (``str(x)`` per line) and ``_SUCCESS``
         under the directory ``path``, which must not exist yet."""
-        _impl.save_as_text_file(self, path, compressionCodecClass)
+        _impl().save_as_text_file(self, path, compressionCodecClass)
 
     def saveAsPickleFile(self, path: str, batchSize: int = 10) -> None:
         """Write the partitions as pickled lists (read back with ``Context.pickleFile``)."""
-        _impl.save_as_pickle_file(self, path)
+        _impl().save_as_pickle_file(self, path)
 
 
 def _count_partition(tc: Any, it: Iterator) -> int:
@@ -883,10 +890,10 @@ def _join(a: RDD, b: RDD, numPartitions: int | None, keep_left_missing: bool, ke
         return _python_join(a, b, numPartitions, keep_left_missing, keep_right_missing)
     if shuffle_a and shuffle_b and not (a.is_cached or b.is_cached):
         # one shuffle of both sides (no tags: the reduce side tells them apart by map index)
-        return _impl.SplitShuffledRDD(_impl.UnionRDD(a.ctx, [a, b]), target, a.getNumPartitions(), join)
+        return _impl().SplitShuffledRDD(_impl().UnionRDD(a.ctx, [a, b]), target, a.getNumPartitions(), join)
     # a side already partitioned this way is read in place; a persisted one is shuffled once
     # and reused by later joins (partitionBy)
-    return _impl.CoPartitionedRDD(a.partitionBy(numPartitions), b.partitionBy(numPartitions), join)
+    return _impl().CoPartitionedRDD(a.partitionBy(numPartitions), b.partitionBy(numPartitions), join)
 
 
 def _python_join(a: RDD, b: RDD, numPartitions: int, keep_left_missing: bool, keep_right_missing: bool) -> RDD:
@@ -957,4 +964,3 @@ class _HashJoin:
         self.left_outer, self.right_outer = s
 
 
-from . import rdd_impl as _impl  # noqa: E402  (concrete RDDs subclass RDD)

@@ -27,7 +27,8 @@ from ..scheduler.backend import SchedulerBackend
 from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
-from .protocol import STOP, ExecutorInfo, Keys
+from ..protocol import KEPT_KEYS, STOP, Env, ExecutorInfo, Keys
+from .channels import RedisProgressSink, RedisReceiverChannel
 from .redisconn import RedisUnavailableError, connect, redact
 from .spawner import PARENT_PID_ENV, Spawner, die_with_parent
 
@@ -59,7 +60,7 @@ class RedisBackend(SchedulerBackend):
         self.keys = Keys(app_id)
         self.session = uuid.uuid4().hex[:12]
         self.conf = conf
-        codec = Codec(str(conf.get("dstreams.compression", os.environ.get("DSTREAMS_COMPRESSION", "none"))))
+        codec = Codec(str(conf.get("dstreams.compression", os.environ.get(Env.COMPRESSION, "none"))))
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec))
         self.expected = expected_executors
         self.launcher = launcher
@@ -73,7 +74,8 @@ class RedisBackend(SchedulerBackend):
         self._stopped = threading.Event()
         self.stopping = False
         self.lost_executors = 0
-        self._progress: Any = None
+        self._receiver_channel = RedisReceiverChannel(redis_url, app_id, self.r)
+        self._progress_sink = RedisProgressSink(self.r, app_id)
         self._claim_driver()
         self._threads = [
             threading.Thread(target=self._result_loop, name="dstreams-results", daemon=True),
@@ -271,22 +273,14 @@ class RedisBackend(SchedulerBackend):
             except Exception as exc:  # noqa: BLE001 - keep monitoring through Redis hiccups
                 log.warning("monitor: %s", exc)
 
-    # -- streaming hooks -----------------------------------------------------------------------
-    def remote_receivers(self, ctx: Any) -> Any:
-        """Return the runner that puts receivers on executors (streaming calls this)."""
-        from .receivers import RemoteReceivers
-        return RemoteReceivers(ctx, self)
+    # -- capabilities ------------------------------------------------------------------------
+    def receiver_channel(self) -> RedisReceiverChannel:
+        """Receivers run as long tasks on the executors and report through Redis."""
+        return self._receiver_channel
 
-    def streaming_started(self, ssc: Any) -> None:
-        """Publish the streaming driver's progress for the operator (ui.progress)."""
-        from ..ui.progress import ProgressReporter
-        self._progress = ProgressReporter(self.r, self.keys.app_id)
-        self._progress.onStreamingStarted(None)
-        ssc.addStreamingListener(self._progress)
-
-    def streaming_stopped(self, ssc: Any, error: BaseException | None) -> None:
-        if self._progress is not None:
-            self._progress.finish(error)
+    def progress_sink(self) -> RedisProgressSink:
+        """The operator reads the streaming driver's progress from Redis."""
+        return self._progress_sink
 
     # -- shutdown ------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -330,7 +324,7 @@ class RedisBackend(SchedulerBackend):
                 time.sleep(0.02)
 
 
-def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = ("progress",), keep_ttl: int = 3600) -> int:
+def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = KEPT_KEYS, keep_ttl: int = 3600) -> int:
     """Delete every key of an application but ``keep`` (which expire after ``keep_ttl`` s);
     return how many were deleted."""
     n = 0
@@ -465,7 +459,7 @@ def make_backend(ctx: Any) -> RedisBackend:
     """Return the backend for a ``local-cluster[N]`` or ``redis://`` master."""
     master = ctx._master
     if master.kind == "local-cluster":
-        cluster = LocalCluster(master.cores, ctx.applicationId, os.environ.get("DSTREAMS_REDIS_URL"))
+        cluster = LocalCluster(master.cores, ctx.applicationId, os.environ.get(Env.REDIS_URL))
         try:
             backend = RedisBackend(cluster.redis_url, ctx.applicationId, ctx.conf, master.cores, cluster)
             cluster.start_executors()

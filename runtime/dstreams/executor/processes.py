@@ -90,7 +90,7 @@ class ProcessBackend(SchedulerBackend):
         self._task_ids = itertools.count()
         self._spawned = itertools.count()
         self._start_failures = 0
-        self._stopping = False
+        self.stopping = False
         self._broken: BaseException | None = None
         self.lost_workers = 0
         self._handlers = {
@@ -186,7 +186,7 @@ class ProcessBackend(SchedulerBackend):
             self._workers.pop(w.wid, None)
             entry = self._tasks.pop(w.running, None) if w.running is not None else None
             w.running = None
-            stopping = self._stopping
+            stopping = self.stopping
             if not w.ready and not stopping:
                 self._start_failures += 1
         if stopping:
@@ -229,7 +229,7 @@ class ProcessBackend(SchedulerBackend):
         fut: Future = Future()
         tid = next(self._task_ids)
         with self._lock:
-            if self._stopping or self._broken is not None:
+            if self.stopping or self._broken is not None:
                 raise self._broken or DStreamsError("the Context was stopped")
             self._tasks[tid] = (task, key, fut, None)
             self._pending.append(tid)
@@ -285,9 +285,9 @@ class ProcessBackend(SchedulerBackend):
     # -- shutdown --------------------------------------------------------------------------------
     def stop(self) -> None:
         with self._lock:
-            if self._stopping:
+            if self.stopping:
                 return
-            self._stopping = True
+            self.stopping = True
             workers = list(self._workers.values())
         for w in workers:
             try:

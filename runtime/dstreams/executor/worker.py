@@ -20,7 +20,7 @@ from typing import Any
 from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
-from .protocol import STOP, ExecutorInfo, Keys
+from ..protocol import STOP, Env, ExecutorInfo, Keys
 from .redisconn import connect
 from .spawner import follow_parent
 
@@ -40,7 +40,7 @@ class Executor:
         self.cores = max(1, cores)
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_ttl = heartbeat_ttl
-        codec = Codec(os.environ.get("DSTREAMS_COMPRESSION", "none"))
+        codec = Codec(os.environ.get(Env.COMPRESSION, "none"))
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec),
                                executor_id=self.executor_id)
         self._stages: dict[str, Any] = {}

@@ -18,19 +18,15 @@ from typing import Any
 
 from ..errors import FetchFailedError
 from .blocks import BlockStore
+from ..protocol import key_prefix
 from .shuffle import EMPTY_BUCKET, ShuffleStore
 
-__all__ = ["RedisBlockStore", "RedisShuffleStore", "Codec", "key_prefix"]
+__all__ = ["RedisBlockStore", "RedisShuffleStore", "Codec"]
 
 _PLAIN, _LZ4, _ZSTD = b"\x00", b"\x01", b"\x02"
 _PICKLE = b"\x80"  # the first byte of a pickle (protocol 2+): stored as is, without a tag
 _EMPTY_LIST = EMPTY_BUCKET
 PIPELINE_BYTES = 4 << 20
-
-
-def key_prefix(app_id: str) -> str:
-    """Return the prefix of every Redis key of an application."""
-    return f"dstreams:{app_id}:"
 
 
 class Codec:

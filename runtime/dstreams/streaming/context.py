@@ -12,6 +12,7 @@ from .clock import Clock, SystemClock
 from .dstream import DStream, TransformedWithDStream, UnionDStream
 from .graph import DStreamGraph
 from .listener import ListenerBus, StreamingListener
+from .progress import ProgressReporter
 from .util import to_ms
 
 __all__ = ["StreamingContext"]
@@ -59,6 +60,7 @@ class StreamingContext:
         self._state = _INITIALIZED
         self._scheduler: Any = None
         self._error: BaseException | None = None
+        self._progress: ProgressReporter | None = None
         self._terminated = threading.Event()
         self._stop_lock = threading.RLock()
         self._restore: dict | None = None
@@ -189,7 +191,7 @@ class StreamingContext:
 
     def receiverStream(self, receiver: Any) -> DStream:
         """The data stored by a custom :class:`Receiver` (Scala's ``receiverStream``)."""
-        from ..sources.receiver import ReceiverInputDStream
+        from ..sources.receiver_stream import ReceiverInputDStream
         return ReceiverInputDStream(self, receiver)
 
     # ---- combining -----------------------------------------------------------------------
@@ -223,8 +225,9 @@ class StreamingContext:
                 raise ValueError("Only one StreamingContext may be started in this process. Currently "
                                  f"running: {active!r}; stop it first")
             self._sc._check_alive()
+            from ..sources.tracker import ReceiverTracker
             from .generator import JobScheduler
-            scheduler = JobScheduler(self)
+            scheduler = JobScheduler(self, ReceiverTracker(self))
             self._scheduler = scheduler
             try:
                 scheduler.start(self._restore)
@@ -237,10 +240,12 @@ class StreamingContext:
                 raise
             self._state = _ACTIVE
             StreamingContext._activeContext = self
-        hook = getattr(self._sc._backend, "streaming_started", None)
-        if hook is not None:  # cluster backends publish progress for the operator
-            hook(self)
-        ui = getattr(self._sc, "_ui", None)
+        sink = self._sc._backend.progress_sink()
+        if sink is not None:  # cluster backends publish progress for the operator
+            self._progress = ProgressReporter(sink)
+            self._progress.onStreamingStarted(None)
+            self.addStreamingListener(self._progress)
+        ui = self._sc._ui
         if ui is not None:
             ui.attach(self)
         _register_atexit()
@@ -268,9 +273,8 @@ class StreamingContext:
                         if StreamingContext._activeContext is self:
                             StreamingContext._activeContext = None
             self._state = _STOPPED
-            hook = getattr(self._sc._backend, "streaming_stopped", None)
-            if hook is not None:
-                hook(self, self._error)
+            if self._progress is not None:
+                self._progress.finish(self._error)
             self._terminated.set()
             if stopSparkContext:
                 self._sc.stop()

@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..serialization import dumps
 from .checkpoint import CheckpointWriter
@@ -33,15 +33,26 @@ from .util import conf_get, ms_to_datetime
 if TYPE_CHECKING:  # pragma: no cover
     from .context import StreamingContext
 
-__all__ = ["JobScheduler"]
+__all__ = ["JobScheduler", "InputTracker"]
 
 log = logging.getLogger("dstreams.streaming")
 
 
-class JobScheduler:
-    """Owns the timer, the job thread, the receivers and the checkpoint writer of one context."""
+class InputTracker(Protocol):
+    """What the job scheduler needs of the receivers' driver side (sources.tracker)."""
 
-    def __init__(self, ssc: StreamingContext) -> None:
+    def start(self) -> None: ...
+
+    def take_blocks(self, stream_id: int) -> list[tuple[str, int]]: ...
+
+    def stop(self, graceful: bool) -> None: ...
+
+
+class JobScheduler:
+    """Owns the timer, the job thread, the receivers' tracker and the checkpoint writer of one
+    context."""
+
+    def __init__(self, ssc: StreamingContext, receiver_tracker: InputTracker) -> None:
         self.ssc = ssc
         self.graph = ssc._graph
         self.clock = ssc._clock
@@ -59,7 +70,7 @@ class JobScheduler:
         self.last_tick: int | None = None
         self.last_completed: int | None = None
         self.completed_batches = 0
-        self.receiver_tracker: Any = None
+        self.receiver_tracker = receiver_tracker
         self.writer: CheckpointWriter | None = None
         self._graph_bytes: bytes | None = None
         self._streams: list = []
@@ -95,8 +106,6 @@ class JobScheduler:
             retained = conf_get(self.ssc._sc, "dstreams.streaming.checkpoint.retained", 10)
             self.writer = CheckpointWriter(graph.checkpoint_dir, retained)
             self.writer.start()
-        from ..sources.receiver import ReceiverTracker
-        self.receiver_tracker = ReceiverTracker(self.ssc)
         for inp in graph.input_streams:
             inp.start()
         self.receiver_tracker.start()

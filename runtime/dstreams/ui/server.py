@@ -106,7 +106,7 @@ class UIServer:
     # -- content ---------------------------------------------------------------------------
     def executors(self) -> list[dict]:
         backend = self.ctx._backend
-        ids = backend.executor_ids() if hasattr(backend, "executor_ids") else ["driver"]
+        ids = backend.executor_ids()
         return [{"id": i} for i in ids]
 
     def metrics(self) -> str:

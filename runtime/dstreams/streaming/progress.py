@@ -1,57 +1,37 @@
-"""Publishes a streaming driver's progress where the operator can read it without scraping logs.
-
-In the cluster modes the driver writes Redis key ``dstreams:{appId}:progress`` after every
-batch, a JSON object::
-
-    {"state": "running" | "stopped" | "failed", "lastBatchTime": RFC3339 | null,
-     "processingDelayMs": int, "schedulingDelayMs": int, "totalDelayMs": int,
-     "batchesCompleted": int, "message": str, "updatedAt": RFC3339}
-"""
+"""Publishes a streaming driver's progress record (dstreams.protocol) through the backend's sink,
+so the operator reads the last batch and its delays without scraping logs."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from datetime import datetime, timezone
+import time
 from typing import Any
 
-from ..streaming.listener import StreamingListener
+from ..protocol import new_progress, rfc3339
+from ..scheduler.backend import ProgressSink
+from .listener import StreamingListener
 
-__all__ = ["ProgressReporter", "progress_key", "rfc3339"]
+__all__ = ["ProgressReporter"]
 
 log = logging.getLogger("dstreams.progress")
 
 
-def progress_key(app_id: str) -> str:
-    return f"dstreams:{app_id}:progress"
-
-
-def rfc3339(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _now_ms() -> int:
-    return int(datetime.now(tz=timezone.utc).timestamp() * 1000)
+    return int(time.time() * 1000)
 
 
 class ProgressReporter(StreamingListener):
-    """A StreamingListener that keeps the progress key up to date."""
+    """A StreamingListener that keeps the progress record up to date after every batch."""
 
-    def __init__(self, client: Any, app_id: str) -> None:
-        self.r = client
-        self.key = progress_key(app_id)
+    def __init__(self, sink: ProgressSink) -> None:
+        self.sink = sink
         self._lock = threading.Lock()
-        self.doc: dict[str, Any] = {
-            "state": "running", "lastBatchTime": None, "processingDelayMs": 0, "schedulingDelayMs": 0,
-            "totalDelayMs": 0, "batchesCompleted": 0, "message": "", "updatedAt": rfc3339(_now_ms()),
-        }
+        self.doc: dict[str, Any] = new_progress(_now_ms())
 
     def _publish(self) -> None:
         self.doc["updatedAt"] = rfc3339(_now_ms())
         try:
-            self.r.set(self.key, json.dumps(self.doc))
+            self.sink.publish(dict(self.doc))
         except Exception as exc:  # noqa: BLE001 - progress is best effort, never fails a batch
             log.debug("cannot publish progress: %s", exc)
 
