@@ -18,16 +18,16 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import deque
 from concurrent.futures import Future
 from typing import Any
 
 from ..errors import DStreamsError, TaskLostError as ExecutorLostError
 from ..scheduler.backend import SchedulerBackend
+from ..scheduler.slots import Lost, Send, TaskSlots
 from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
-from ..protocol import KEPT_KEYS, STOP, Env, ExecutorInfo, Keys
+from ..protocol import KEPT_KEYS, STOP, Env, Keys
 from .channels import RedisProgressSink, RedisReceiverChannel
 from .redisconn import RedisUnavailableError, connect, redact
 from .spawner import PARENT_PID_ENV, Spawner, die_with_parent
@@ -41,17 +41,9 @@ class DriverConflictError(DStreamsError):
     """Another live driver already runs this application id on the same Redis."""
 
 
-class _Exec:
-    __slots__ = ("info", "free", "running")
-
-    def __init__(self, info: ExecutorInfo) -> None:
-        self.info = info
-        self.free = info.cores
-        self.running: set[int] = set()
-
-
 class RedisBackend(SchedulerBackend):
-    """Dispatches tasks to registered executors' queues and collects their results."""
+    """Dispatches tasks to registered executors' queues (TaskSlots decides which) and collects
+    their results."""
 
     def __init__(self, redis_url: str, app_id: str, conf: dict[str, Any], expected_executors: int = 0,
                  launcher: "LocalCluster | None" = None) -> None:
@@ -66,9 +58,7 @@ class RedisBackend(SchedulerBackend):
         self.launcher = launcher
         self.heartbeat_ttl = float(conf.get("dstreams.executor.heartbeatTimeout", 3.0))
         self._lock = threading.Lock()
-        self._executors: dict[str, _Exec] = {}
-        self._pending: deque[int] = deque()
-        self._tasks: dict[int, tuple[Any, str, Future, str | None]] = {}
+        self._slots = TaskSlots()
         self._payloads: dict[str, bytes] = {}
         self._task_ids = itertools.count()
         self._stopped = threading.Event()
@@ -113,24 +103,25 @@ class RedisBackend(SchedulerBackend):
     @property
     def default_parallelism(self) -> int:
         with self._lock:
-            cores = sum(e.info.cores for e in self._executors.values())
+            cores = self._slots.total_cores
         return max(cores, self.expected, 2)
 
     def executor_ids(self) -> list[str]:
+        """Return the ids of the executors with a live heartbeat."""
         with self._lock:
-            return sorted(self._executors)
+            return self._slots.executor_ids()
 
     def wait_for_executors(self, n: int, timeout: float) -> None:
         """Block until ``n`` executors are registered, or raise with what is known."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._refresh_executors()
-            if len(self._executors) >= n:
+            if len(self.executor_ids()) >= n:
                 return
             if self.launcher is not None:
                 self.launcher.check_alive()
             time.sleep(0.05)
-        raise DStreamsError(f"only {len(self._executors)} of {n} executors registered within {timeout:.0f}s"
+        raise DStreamsError(f"only {len(self.executor_ids())} of {n} executors registered within {timeout:.0f}s"
                             + (self.launcher.logs_tail() if self.launcher else ""))
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -143,31 +134,20 @@ class RedisBackend(SchedulerBackend):
         fut: Future = Future()
         tid = next(self._task_ids)
         with self._lock:
-            self._tasks[tid] = (task, key, fut, None)
-            self._pending.append(tid)
-            self._dispatch_locked()
+            self._send_locked(self._slots.submit(tid, key, (task, fut)))
         return fut
 
-    def _dispatch_locked(self) -> None:
-        if not self._pending:
+    def _send_locked(self, sends: list[Send]) -> None:
+        """Push each task message onto its executor's queue (executors fetch stage payloads from
+        Redis themselves, so ``with_stage`` and ``drop`` need no message)."""
+        if not sends:
             return
-        pipe = None
-        for ex in sorted(self._executors.values(), key=lambda e: -e.free):
-            while ex.free > 0 and self._pending:
-                tid = self._pending.popleft()
-                entry = self._tasks.get(tid)
-                if entry is None:
-                    continue
-                task, key, fut, _ = entry
-                self._tasks[tid] = (task, key, fut, ex.info.executor_id)
-                ex.free -= 1
-                ex.running.add(tid)
-                if pipe is None:
-                    pipe = self.r.pipeline(transaction=False)
-                msg = pickle.dumps((tid, key, task.stage_id, task.partition, task.attempt), protocol=5)
-                pipe.rpush(self.keys.queue(ex.info.executor_id), msg)
-        if pipe is not None:
-            pipe.execute()
+        pipe = self.r.pipeline(transaction=False)
+        for s in sends:
+            task = s.payload[0]
+            msg = pickle.dumps((s.task_id, s.stage_key, task.stage_id, task.partition, task.attempt), protocol=5)
+            pipe.rpush(self.keys.queue(s.executor_id), msg)
+        pipe.execute()
 
     def stage_finished(self, stage_key: object) -> None:
         key = f"{self.session}-{stage_key}"
@@ -191,16 +171,15 @@ class RedisBackend(SchedulerBackend):
                 continue
             tid, blob = pickle.loads(item[1])
             with self._lock:
-                entry = self._tasks.pop(tid, None)
+                entry, sends = self._slots.task_finished(tid)
                 if entry is None:
                     continue  # a task already declared lost, or from a previous driver
-                _, _, fut, eid = entry
+                fut = entry[1]
                 entry = None  # hold no task (and so no RDD lineage) past its result
-                ex = self._executors.get(eid) if eid else None
-                if ex is not None and tid in ex.running:
-                    ex.running.discard(tid)
-                    ex.free += 1
-                self._dispatch_locked()
+                try:
+                    self._send_locked(sends)
+                except Exception as exc:  # noqa: BLE001 - Redis restarting: the epoch check reschedules
+                    log.warning("dispatch: %s", exc)
             settle(fut, blob)
 
     # -- membership and failure detection ------------------------------------------------------
@@ -208,37 +187,27 @@ class RedisBackend(SchedulerBackend):
         ids = [i.decode() for i in self.r.smembers(self.keys.executors)]
         beats = self.r.mget([self.keys.heartbeat(i) for i in ids]) if ids else []
         alive = {i: pickle.loads(b) for i, b in zip(ids, beats) if b is not None}
-        lost: list[tuple[str, list[int]]] = []
+        lost: dict[str, list[Lost]] = {}
         with self._lock:
+            sends: list[Send] = []
             for eid, info in alive.items():
-                if eid not in self._executors:
-                    self._executors[eid] = _Exec(info)
+                if not self._slots.has_executor(eid):
+                    sends += self._slots.executor_joined(eid, info.cores)
                     log.info("executor %s registered (%s, pid %s, %d cores)", eid, info.host, info.pid, info.cores)
-            for eid in list(self._executors):
+            for eid in self._slots.executor_ids():
                 if eid not in alive:
-                    ex = self._executors.pop(eid)
-                    lost.append((eid, sorted(ex.running)))
-            self._dispatch_locked()
-        for eid, running in lost:
+                    lost[eid] = self._slots.executor_lost(eid)
+            self._send_locked(sends)
+        for eid, tasks in lost.items():
             self.lost_executors += 1
             log.warning("executor %s lost (no heartbeat for %.1fs); rescheduling %d tasks",
-                        eid, self.heartbeat_ttl, len(running))
+                        eid, self.heartbeat_ttl, len(tasks))
             try:
                 self.r.srem(self.keys.executors, eid)
                 self.r.delete(self.keys.queue(eid))
             except Exception:  # noqa: BLE001
                 pass
-            self._fail_tasks(running, ExecutorLostError(f"executor {eid} was lost while running the task"))
-
-    def _fail_tasks(self, tids: list[int], exc: BaseException) -> None:
-        futs = []
-        with self._lock:
-            for tid in tids:
-                entry = self._tasks.pop(tid, None)
-                if entry is not None:
-                    futs.append(entry[2])
-        for fut in futs:
-            fut.set_exception(exc)
+            _fail(tasks, ExecutorLostError(f"executor {eid} was lost while running the task"))
 
     def _check_epoch(self) -> None:
         if self.r.get(self.keys.epoch) is not None:
@@ -252,11 +221,8 @@ class RedisBackend(SchedulerBackend):
             pipe.set(self.keys.stage(key), payload)
         pipe.execute()
         with self._lock:
-            inflight = [tid for tid, e in self._tasks.items() if e[3] is not None]
-            for ex in self._executors.values():
-                ex.running.clear()
-                ex.free = ex.info.cores
-        self._fail_tasks(inflight, ExecutorLostError("Redis lost its data while the task was queued or running"))
+            inflight = self._slots.running_lost()
+        _fail(inflight, ExecutorLostError("Redis lost its data while the task was queued or running"))
 
     def _monitor_loop(self) -> None:
         interval = min(0.5, self.heartbeat_ttl / 4)
@@ -306,7 +272,9 @@ class RedisBackend(SchedulerBackend):
             delete_app_keys(self.r, self.keys.prefix)
         except Exception:  # noqa: BLE001
             pass
-        self._fail_tasks(list(self._tasks), DStreamsError("the Context was stopped"))
+        with self._lock:
+            pending = self._slots.drain()
+        _fail(pending, DStreamsError("the Context was stopped"))
 
 
     def _await_stops_taken(self, ids: list[str], timeout: float) -> None:
@@ -322,6 +290,11 @@ class RedisBackend(SchedulerBackend):
             waiting = [e for e, n in zip(waiting, pipe.execute()) if n]
             if waiting:
                 time.sleep(0.02)
+
+
+def _fail(tasks: list[Lost], exc: BaseException) -> None:
+    for item in tasks:
+        item.payload[1].set_exception(exc)
 
 
 def delete_app_keys(r: Any, prefix: str, keep: tuple[str, ...] = KEPT_KEYS, keep_ttl: int = 3600) -> int:

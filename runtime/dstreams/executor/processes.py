@@ -17,13 +17,12 @@ import socket
 import subprocess
 import sys
 import threading
-from collections import deque
 from concurrent.futures import Future, wait
 from multiprocessing.connection import Connection
-from typing import Any
 
 from ..errors import DStreamsError, TaskLostError
 from ..scheduler.backend import SchedulerBackend
+from ..scheduler.slots import Send, TaskSlots
 from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
 from ..storage.blocks import MemoryBlockStore
 from ..storage.shuffle import MemoryShuffleStore
@@ -63,20 +62,18 @@ class DriverBlockStore(MemoryBlockStore):
 
 
 class _Worker:
-    __slots__ = ("wid", "proc", "conn", "ready", "running", "stages", "drop")
+    __slots__ = ("wid", "proc", "conn", "ready")
 
     def __init__(self, wid: str, proc: subprocess.Popen, conn: Connection) -> None:
         self.wid = wid
         self.proc = proc
         self.conn = conn
         self.ready = False
-        self.running: int | None = None
-        self.stages: set[str] = set()  # stage payloads this worker has
-        self.drop: list[str] = []  # finished stages it still holds
 
 
 class ProcessBackend(SchedulerBackend):
-    """Dispatches tasks to N worker processes and serves their store requests."""
+    """Dispatches tasks to N worker processes (one task slot each, TaskSlots decides) and serves
+    their store requests."""
 
     def __init__(self, app_id: str, workers: int) -> None:
         self.app_id = app_id
@@ -84,8 +81,7 @@ class ProcessBackend(SchedulerBackend):
         self.env = ExecutorEnv(app_id, DriverBlockStore(), MemoryShuffleStore())
         self._lock = threading.Lock()
         self._workers: dict[str, _Worker] = {}
-        self._pending: deque[int] = deque()
-        self._tasks: dict[int, tuple[Any, str, Future, str | None]] = {}
+        self._slots = TaskSlots()
         self._payloads: dict[str, bytes] = {}
         self._task_ids = itertools.count()
         self._spawned = itertools.count()
@@ -112,6 +108,7 @@ class ProcessBackend(SchedulerBackend):
         return self.n
 
     def executor_ids(self) -> list[str]:
+        """Return the ids of the worker processes."""
         with self._lock:
             return sorted(self._workers)
 
@@ -171,7 +168,7 @@ class ProcessBackend(SchedulerBackend):
                     with self._lock:
                         w.ready = True
                         self._start_failures = 0
-                        self._dispatch_locked()
+                        self._send_locked(self._slots.executor_joined(w.wid, 1))
         except (EOFError, OSError):
             pass
         self._lost(w)
@@ -184,16 +181,16 @@ class ProcessBackend(SchedulerBackend):
         code = w.proc.wait()
         with self._lock:
             self._workers.pop(w.wid, None)
-            entry = self._tasks.pop(w.running, None) if w.running is not None else None
-            w.running = None
+            lost = self._slots.executor_lost(w.wid)
             stopping = self.stopping
             if not w.ready and not stopping:
                 self._start_failures += 1
         if stopping:
             return
         self.lost_workers += 1
-        if entry is not None:
-            entry[2].set_exception(TaskLostError(f"{w.wid} (pid {w.proc.pid}) exited with {code} while running the task"))
+        for item in lost:
+            item.payload[1].set_exception(
+                TaskLostError(f"{w.wid} (pid {w.proc.pid}) exited with {code} while running the task"))
         if self._start_failures >= MAX_START_FAILURES:
             self._broken = WorkerStartError(
                 f"local-processes worker processes exit before they start (last exit code {code}, "
@@ -205,11 +202,9 @@ class ProcessBackend(SchedulerBackend):
 
     def _fail_all(self, exc: BaseException) -> None:
         with self._lock:
-            futs = [e[2] for e in self._tasks.values()]
-            self._tasks.clear()
-            self._pending.clear()
-        for f in futs:
-            f.set_exception(exc)
+            lost = self._slots.drain()
+        for item in lost:
+            item.payload[1].set_exception(exc)
 
     # -- store requests --------------------------------------------------------------------------
     def _bput(self, block_id: str, blob: bytes) -> None:
@@ -231,45 +226,26 @@ class ProcessBackend(SchedulerBackend):
         with self._lock:
             if self.stopping or self._broken is not None:
                 raise self._broken or DStreamsError("the Context was stopped")
-            self._tasks[tid] = (task, key, fut, None)
-            self._pending.append(tid)
-            self._dispatch_locked()
+            self._send_locked(self._slots.submit(tid, key, (task, fut)))
         return fut
 
-    def _dispatch_locked(self) -> None:
-        for w in self._workers.values():
-            if not self._pending:
-                return
-            if not w.ready or w.running is not None:
-                continue
-            while self._pending:
-                tid = self._pending.popleft()
-                entry = self._tasks.get(tid)
-                if entry is not None:
-                    break
-            else:
-                return
-            task, key, fut, _ = entry
-            payload = None if key in w.stages else self._payloads[key]
-            msg = ("task", tid, key, payload, w.drop, task.stage_id, task.partition, task.attempt)
-            w.stages.difference_update(w.drop)
-            w.drop = []
-            w.stages.add(key)
-            w.running = tid
-            self._tasks[tid] = (task, key, fut, w.wid)
+    def _send_locked(self, sends: list[Send]) -> None:
+        for s in sends:
+            task = s.payload[0]
+            msg = ("task", s.task_id, s.stage_key, self._payloads[s.stage_key] if s.with_stage else None,
+                   list(s.drop), task.stage_id, task.partition, task.attempt)
             try:
-                w.conn.send_bytes(pickle.dumps(msg, protocol=_P))
+                self._workers[s.executor_id].conn.send_bytes(pickle.dumps(msg, protocol=_P))
             except OSError:
                 pass  # the worker died: its serve thread reschedules the task
 
     def _finish(self, w: _Worker, tid: int, blob: bytes) -> None:
         with self._lock:
-            w.running = None
-            entry = self._tasks.pop(tid, None)
-            self._dispatch_locked()
+            entry, sends = self._slots.task_finished(tid)
+            self._send_locked(sends)
         if entry is None:
             return
-        fut = entry[2]
+        fut = entry[1]
         entry = None  # hold no task (and so no RDD lineage) past its result
         settle(fut, blob)
 
@@ -278,9 +254,7 @@ class ProcessBackend(SchedulerBackend):
         if self._payloads.pop(key, None) is None:
             return
         with self._lock:
-            for w in self._workers.values():
-                if key in w.stages:
-                    w.drop.append(key)
+            self._slots.stage_finished(key)
 
     # -- shutdown --------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -289,15 +263,16 @@ class ProcessBackend(SchedulerBackend):
                 return
             self.stopping = True
             workers = list(self._workers.values())
+            busy = {w.wid for w in workers if self._slots.running_on(w.wid)}
         for w in workers:
             try:
-                if w.running is None:
+                if w.wid not in busy:
                     w.conn.send_bytes(pickle.dumps(("stop",), protocol=_P))
             except OSError:
                 pass
         for w in workers:
             try:
-                w.proc.wait(timeout=5 if w.running is None else 0.5)
+                w.proc.wait(timeout=0.5 if w.wid in busy else 5)
             except subprocess.TimeoutExpired:
                 w.proc.kill()
                 w.proc.wait()
