@@ -13,6 +13,8 @@ _logging.getLogger("dstreams").addHandler(_logging.NullHandler())  # quiet unles
 
 from .accumulators import Accumulator, AccumulatorParam
 from .broadcast import Broadcast
+from .conf import SparkConf
+from .config import ConfigError
 from .context import Context
 from .errors import (BlockNotFoundError, ContextStoppedError, DStreamsError, InputPathNotFoundError,
                      JobAbortedError, MasterURLError, NotSerializableError, OutputPathExistsError)
@@ -26,7 +28,7 @@ from .taskcontext import TaskContext
 SparkContext = Context  # so PySpark programs port by changing only their imports
 
 __all__ = [
-    "Context", "SparkContext", "RDD", "Broadcast", "Accumulator", "AccumulatorParam", "StorageLevel",
+    "__version__", "Context", "SparkContext", "SparkConf", "ConfigError", "RDD", "Broadcast", "Accumulator", "AccumulatorParam", "StorageLevel",
     "Partitioner", "portable_hash", "ResultIterable", "StatCounter", "TaskContext",
     "DStreamsError", "MasterURLError", "NotSerializableError", "InputPathNotFoundError",
     "OutputPathExistsError", "BlockNotFoundError", "JobAbortedError", "ContextStoppedError",

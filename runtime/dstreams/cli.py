@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+from .config import set_launch_settings
 from .master import parse_master
 from .errors import MasterURLError
 
@@ -46,16 +47,21 @@ def _run(ns: argparse.Namespace) -> int:
         except MasterURLError as exc:
             print(f"dstreams: {exc}", file=sys.stderr)
             return 2
-        os.environ["DSTREAMS_MASTER"] = ns.master
+    launch: dict[str, str] = {}
+    if "DSTREAMS_CONF_dstreams.ui.enabled" not in os.environ:
+        launch["dstreams.ui.enabled"] = "true"  # apps run by the CLI get the UI
+    if ns.master:
+        launch["dstreams.master"] = ns.master
     if ns.name:
-        os.environ["DSTREAMS_APP_NAME"] = ns.name
+        launch["dstreams.app.name"] = ns.name
+    if ns.app_id:
+        launch["dstreams.app.id"] = ns.app_id
     for item in ns.conf or []:
         key, _, value = item.partition("=")
         if not key or not _:
             print(f"dstreams: --conf expects KEY=VALUE, got {item!r}", file=sys.stderr)
             return 2
-        os.environ["DSTREAMS_CONF_" + key] = value
-    os.environ.setdefault("DSTREAMS_CONF_dstreams.ui.enabled", "true")  # apps run by the CLI get the UI
+        launch[key] = value
     app, module = ns.app, ns.module
     if bool(app) == bool(module):
         print("dstreams: give either an application file or -m MODULE", file=sys.stderr)
@@ -64,6 +70,7 @@ def _run(ns: argparse.Namespace) -> int:
         print(f"dstreams: application file not found: {app}", file=sys.stderr)
         return 2
     args = list(ns.args)
+    set_launch_settings(launch)
     try:
         if module:
             sys.argv = [module, *args]
@@ -78,6 +85,8 @@ def _run(ns: argparse.Namespace) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        set_launch_settings({})
     return 0
 
 
@@ -144,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--master", help="local[N], local[*], local-cluster[N] or redis://host:port/db")
     run.add_argument("--name", help="application name")
     run.add_argument("--conf", action="append", metavar="KEY=VALUE", help="configuration entry")
+    run.set_defaults(app_id=None)
     drv = sub.add_parser("driver", help="run an application file as the driver of a cluster app")
     drv.add_argument("app", nargs="?", help="the Python file to run")
     drv.add_argument("-m", dest="module", help="run a module of the image/environment instead of a file")
@@ -173,8 +183,6 @@ def main(argv: list[str] | None = None) -> int:
     if ns.command == "run":
         return _run(ns)
     if ns.command == "driver":
-        if ns.app_id:
-            os.environ["DSTREAMS_APP_ID"] = ns.app_id
         _graceful_stop_on_sigterm()
         return _run(ns)
     if ns.command == "status":

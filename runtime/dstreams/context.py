@@ -14,6 +14,8 @@ from .accumulators import (COMPLEX_ACCUMULATOR_PARAM, FLOAT_ACCUMULATOR_PARAM, I
                            Accumulator, AccumulatorParam)
 from .allocator import return_freed_memory
 from .broadcast import Broadcast, _block_id as _broadcast_block
+from .conf import SparkConf
+from .config import Settings
 from .errors import ContextStoppedError, ContextUsedInTaskError, MasterURLError
 from .files import check_writable, join, set_storage_options
 from .master import Master, parse_master
@@ -67,20 +69,19 @@ class Context:
     _active_lock = threading.RLock()
 
     def __init__(self, master: str | None = None, appName: str | None = None,
-                 conf: dict[str, Any] | None = None, **kwargs: Any) -> None:
+                 conf: "SparkConf | dict[str, Any] | None" = None, **kwargs: Any) -> None:
         with Context._active_lock:
             if Context._active is not None:
                 raise ValueError(
                     f"Cannot run multiple Contexts at once; existing Context(app={Context._active.appName}, "
                     f"master={Context._active.master}) is still running: stop() it first")
-            self.conf: dict[str, Any] = {k[len("DSTREAMS_CONF_"):]: v for k, v in os.environ.items()
-                                         if k.startswith("DSTREAMS_CONF_")}
-            self.conf.update(conf or {})
-            master = master or self.conf.get("dstreams.master") or os.environ.get("DSTREAMS_MASTER") or DEFAULT_MASTER
+            #: the frozen settings (dstreams.config): environment, then ``conf``, then the arguments
+            self.conf: Settings = Settings.build(conf)
+            master = master or self.conf.value("dstreams.master") or DEFAULT_MASTER
             self._master: Master = parse_master(master)
             self.master = self._master.url
-            self.appName = appName or self.conf.get("dstreams.app.name") or os.environ.get("DSTREAMS_APP_NAME") or "dstreams"
-            self.applicationId = (self.conf.get("dstreams.app.id") or os.environ.get("DSTREAMS_APP_ID")
+            self.appName = appName or self.conf.value("dstreams.app.name")
+            self.applicationId = (self.conf.value("dstreams.app.id")
                                   or f"app-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
             self.startTime = int(time.time() * 1000)
             self._stopped = False
@@ -92,8 +93,7 @@ class Context:
             if self._master.kind != "local":  # tasks run elsewhere: see allocator.py
                 return_freed_memory()
             self._backend = self._make_backend()
-            max_failures = int(self.conf.get("dstreams.task.maxFailures",
-                                             self._master.max_failures or 4))
+            max_failures = self.conf.value("dstreams.task.maxFailures") or self._master.max_failures or 4
             self._scheduler = DAGScheduler(self._backend, max_task_failures=max_failures)
             self._cleaner = _Cleaner(self)
             self._ui = self._start_ui()
@@ -117,15 +117,22 @@ class Context:
         return cluster.make_backend(self)
 
     def _start_ui(self) -> Any:
-        if str(self.conf.get("dstreams.ui.enabled", "false")).lower() not in ("1", "true", "yes"):
+        if not self.conf.value("dstreams.ui.enabled"):
             return None
         from .ui.server import UIServer
-        host = str(self.conf.get("dstreams.ui.host", "0.0.0.0" if self._master.kind == "redis" else "127.0.0.1"))
+        host = self.conf.value("dstreams.ui.host") or ("0.0.0.0" if self._master.kind == "redis" else "127.0.0.1")
         try:
-            return UIServer(self, host, int(self.conf.get("dstreams.ui.port", 4040)))
+            return UIServer(self, host, self.conf.value("dstreams.ui.port"))
         except OSError as exc:
             log.warning("the UI did not start: %s", exc)
             return None
+
+    def getConf(self) -> SparkConf:
+        """Return a copy of this Context's configuration as a SparkConf (with ``spark.master``,
+        ``spark.app.name`` and ``spark.app.id`` as they are in effect)."""
+        conf = SparkConf().setAll(self.conf.items())
+        return conf.set("spark.master", self.master).set("spark.app.name", self.appName) \
+            .set("spark.app.id", self.applicationId)
 
     @property
     def uiWebUrl(self) -> str | None:
@@ -134,10 +141,9 @@ class Context:
 
     def _apply_storage_conf(self) -> None:
         per_protocol: dict[str, dict[str, Any]] = {}
-        for key, value in self.conf.items():
-            if key.startswith("dstreams.fs."):
-                _, _, protocol, opt = key.split(".", 3)
-                per_protocol.setdefault(protocol, {})[opt] = value
+        for key, value in self.conf.with_prefix("dstreams.fs.").items():
+            protocol, _, opt = key.partition(".")
+            per_protocol.setdefault(protocol, {})[opt] = value
         for protocol, opts in per_protocol.items():
             set_storage_options(protocol, opts)
 
@@ -173,8 +179,8 @@ class Context:
     @property
     def defaultParallelism(self) -> int:
         """Default number of partitions: the number of task slots (or the conf's override)."""
-        override = self.conf.get("dstreams.default.parallelism") or self.conf.get("spark.default.parallelism")
-        return int(override) if override else self._backend.default_parallelism
+        override = self.conf.value("dstreams.default.parallelism")
+        return override if override else self._backend.default_parallelism
 
     @property
     def defaultMinPartitions(self) -> int:
@@ -189,9 +195,6 @@ class Context:
     def env(self) -> Any:
         """The driver's executor environment (block store, shuffle store)."""
         return self._backend.env
-
-    def getConf(self) -> dict[str, Any]:
-        return dict(self.conf)
 
     def setLogLevel(self, logLevel: str) -> None:
         """Set the level of dstreams' loggers (e.g. "WARN", "INFO")."""

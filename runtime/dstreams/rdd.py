@@ -419,7 +419,7 @@ class RDD:
 
     # -- keyed (shuffle) transformations -----------------------------------------------------
     def _defaultReducePartitions(self) -> int:
-        if "spark.default.parallelism" in self.ctx.conf or "dstreams.default.parallelism" in self.ctx.conf:
+        if self.ctx.conf.is_set("dstreams.default.parallelism"):
             return self.ctx.defaultParallelism
         return self.getNumPartitions()
 
@@ -873,7 +873,7 @@ def _join(a: RDD, b: RDD, numPartitions: int | None, keep_left_missing: bool, ke
     """
     if numPartitions is None:
         ctx = a.ctx
-        if "spark.default.parallelism" in ctx.conf or "dstreams.default.parallelism" in ctx.conf:
+        if ctx.conf.is_set("dstreams.default.parallelism"):
             numPartitions = ctx.defaultParallelism
         elif a.partitioner is not None and a.partitioner == b.partitioner:
             numPartitions = a.getNumPartitions()  # what the partitioner-aware union has

@@ -97,23 +97,6 @@ def test_commit_async_is_visible_to_the_group(kafka_broker, topic_name, runner):
     assert got == [["0-5", "1-5"]]
 
 
-def test_max_rate_per_partition_bounds_batches(kafka_broker, topic_name, ctx):
-    from tests.kafka.conftest import ManualRunner
-    kafka_broker.create_topic(topic_name, 2)
-    fill(kafka_broker, topic_name, 2, 7)
-    ctx.conf["spark.streaming.kafka.maxRatePerPartition"] = 6  # 0.5 s batches: 3 per partition
-    r = ManualRunner(ctx)
-    try:
-        sizes = []
-        KafkaUtils.createDirectStream(r.ssc, [topic_name], params(kafka_broker)) \
-            .foreachRDD(lambda rdd: sizes.append(rdd.count()))
-        r.run(4)
-    finally:
-        del ctx.conf["spark.streaming.kafka.maxRatePerPartition"]
-        r.stop()
-    assert sizes == [6, 6, 2, 0]
-
-
 def test_create_rdd_reads_exactly_the_ranges(kafka_broker, topic_name, ctx):
     kafka_broker.create_topic(topic_name, 2)
     fill(kafka_broker, topic_name, 2, 10)

@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from dstreams import Context
 from dstreams.kafka import KafkaUtils
 from dstreams.streaming import StreamingContext
 from tests.kafka.conftest import params
@@ -52,38 +53,42 @@ def outputs(out_dir: str) -> dict[int, dict]:
     return found
 
 
+@pytest.fixture(scope="module")
+def ctx():
+    # 2 records per partition and batch
+    c = Context("local[2]", "kafka-recovery", conf={"spark.streaming.kafka.maxRatePerPartition": 4})
+    yield c
+    c.stop()
+
+
 def test_recovery_rereads_the_same_ranges(kafka_broker, topic_name, ctx, tmp_path):
     kafka_broker.create_topic(topic_name, 3)
     ck, out_dir = str(tmp_path / "ck"), str(tmp_path / "out")
     os.makedirs(out_dir)
-    ctx.conf["spark.streaming.kafka.maxRatePerPartition"] = 4  # 2 records per partition and batch
-    try:
-        setup = make_setup(ck, out_dir, kafka_broker.bootstrap, topic_name, ctx)
-        first = StreamingContext.getOrCreate(ck, setup)
-        first.start()
-        for p in range(3):
-            kafka_broker.produce(topic_name, [(None, f"{p}-{i}") for i in range(10)], partition=p)
-        wait_until(lambda: sum(len(o["records"]) for o in outputs(out_dir).values()) >= 6, 60,
-                   "the first batches with records")
-        open(os.path.join(out_dir, "fail"), "w").close()
-        wait_until(lambda: [n for n in os.listdir(out_dir) if n.startswith("failed-")], 60, "the failing batch")
-        first.stop(stopSparkContext=False, stopGraceFully=False)
-        os.remove(os.path.join(out_dir, "fail"))
-        failed = [n for n in os.listdir(out_dir) if n.startswith("failed-")][0]
-        failed_ms = int(failed[len("failed-"):-5])
-        with open(os.path.join(out_dir, failed)) as f:
-            failed_ranges = json.load(f)
-        before = outputs(out_dir)
+    setup = make_setup(ck, out_dir, kafka_broker.bootstrap, topic_name, ctx)
+    first = StreamingContext.getOrCreate(ck, setup)
+    first.start()
+    for p in range(3):
+        kafka_broker.produce(topic_name, [(None, f"{p}-{i}") for i in range(10)], partition=p)
+    wait_until(lambda: sum(len(o["records"]) for o in outputs(out_dir).values()) >= 6, 60,
+               "the first batches with records")
+    open(os.path.join(out_dir, "fail"), "w").close()
+    wait_until(lambda: [n for n in os.listdir(out_dir) if n.startswith("failed-")], 60, "the failing batch")
+    first.stop(stopSparkContext=False, stopGraceFully=False)
+    os.remove(os.path.join(out_dir, "fail"))
+    failed = [n for n in os.listdir(out_dir) if n.startswith("failed-")][0]
+    failed_ms = int(failed[len("failed-"):-5])
+    with open(os.path.join(out_dir, failed)) as f:
+        failed_ranges = json.load(f)
+    before = outputs(out_dir)
 
-        second = StreamingContext.getOrCreate(ck, lambda: pytest.fail("the checkpoint was not used"))
-        second.start()
-        try:
-            wait_until(lambda: sum(len(o["records"]) for o in outputs(out_dir).values()) >= 30, 60,
-                       "all 30 records")
-        finally:
-            second.stop(stopSparkContext=False, stopGraceFully=False)
+    second = StreamingContext.getOrCreate(ck, lambda: pytest.fail("the checkpoint was not used"))
+    second.start()
+    try:
+        wait_until(lambda: sum(len(o["records"]) for o in outputs(out_dir).values()) >= 30, 60,
+                   "all 30 records")
     finally:
-        ctx.conf.pop("spark.streaming.kafka.maxRatePerPartition", None)
+        second.stop(stopSparkContext=False, stopGraceFully=False)
     after = outputs(out_dir)
     assert failed_ms in after and failed_ms not in before
     assert after[failed_ms]["ranges"] == failed_ranges          # the same ranges, read again

@@ -18,10 +18,12 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import Any
 
 from ..errors import DStreamsError, TaskLostError as ExecutorLostError
+from ..config import Settings
 from ..scheduler.backend import SchedulerBackend
 from ..scheduler.slots import Lost, Send, TaskSlots
 from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
@@ -45,18 +47,18 @@ class RedisBackend(SchedulerBackend):
     """Dispatches tasks to registered executors' queues (TaskSlots decides which) and collects
     their results."""
 
-    def __init__(self, redis_url: str, app_id: str, conf: dict[str, Any], expected_executors: int = 0,
+    def __init__(self, redis_url: str, app_id: str, conf: Settings | Mapping[str, Any], expected_executors: int = 0,
                  launcher: "LocalCluster | None" = None) -> None:
         self.redis_url = redis_url
         self.r = connect(redis_url)
         self.keys = Keys(app_id)
         self.session = uuid.uuid4().hex[:12]
-        self.conf = conf
-        codec = Codec(str(conf.get("dstreams.compression", os.environ.get(Env.COMPRESSION, "none"))))
+        self.conf = conf = conf if isinstance(conf, Settings) else Settings(conf)
+        codec = Codec(conf.value("dstreams.compression"))
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec))
         self.expected = expected_executors
         self.launcher = launcher
-        self.heartbeat_ttl = float(conf.get("dstreams.executor.heartbeatTimeout", 3.0))
+        self.heartbeat_ttl = float(conf.value("dstreams.executor.heartbeatTimeout"))
         self._lock = threading.Lock()
         self._slots = TaskSlots()
         self._payloads: dict[str, bytes] = {}
@@ -78,7 +80,8 @@ class RedisBackend(SchedulerBackend):
     def _claim_driver(self) -> None:
         ttl = int(self.heartbeat_ttl * 1000) + 2000
         # a driver that just died (or was replaced) holds the lease for at most ttl: wait it out
-        deadline = time.monotonic() + float(self.conf.get("dstreams.driver.leaseWait", ttl / 1000 + 1))
+        wait = self.conf.value("dstreams.driver.leaseWait")
+        deadline = time.monotonic() + (ttl / 1000 + 1 if wait is None else wait)
         while not self.r.set(self.keys.driver, self.session, nx=True, px=ttl):
             if time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -327,9 +330,10 @@ def _free_port() -> int:
 class LocalCluster:
     """A private redis-server and N executor processes on this host, restarted if they die."""
 
-    def __init__(self, n: int, app_id: str, redis_url: str | None) -> None:
+    def __init__(self, n: int, app_id: str, redis_url: str | None, environ: dict[str, str] | None = None) -> None:
         self.n = n
         self.app_id = app_id
+        self.environ = dict(environ or {})  # the driver's settings, for the executors
         self._stopping = False
         self._dir = tempfile.mkdtemp(prefix="dstreams-local-cluster-")
         self._redis: subprocess.Popen | None = None
@@ -378,6 +382,7 @@ class LocalCluster:
         eid = f"exec-{self._count}"
         self._count += 1
         env = dict(os.environ)
+        env.update(self.environ)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
         env[PARENT_PID_ENV] = str(os.getpid())  # the executor asks to die with this thread
         with open(os.path.join(self._dir, f"{eid}.log"), "wb") as log_file:
@@ -432,13 +437,13 @@ def make_backend(ctx: Any) -> RedisBackend:
     """Return the backend for a ``local-cluster[N]`` or ``redis://`` master."""
     master = ctx._master
     if master.kind == "local-cluster":
-        cluster = LocalCluster(master.cores, ctx.applicationId, os.environ.get(Env.REDIS_URL))
+        cluster = LocalCluster(master.cores, ctx.applicationId, os.environ.get(Env.REDIS_URL), ctx.conf.to_environ())
         try:
             backend = RedisBackend(cluster.redis_url, ctx.applicationId, ctx.conf, master.cores, cluster)
             cluster.start_executors()
-            backend.wait_for_executors(master.cores, float(ctx.conf.get("dstreams.executor.startTimeout", 60)))
+            backend.wait_for_executors(master.cores, ctx.conf.value("dstreams.executor.startTimeout"))
         except BaseException:
             cluster.stop()
             raise
         return backend
-    return RedisBackend(master.url, ctx.applicationId, ctx.conf, int(ctx.conf.get("dstreams.executor.instances", 0)))
+    return RedisBackend(master.url, ctx.applicationId, ctx.conf, ctx.conf.value("dstreams.executor.instances"))

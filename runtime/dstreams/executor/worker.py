@@ -17,10 +17,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..config import Settings
 from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
-from ..protocol import STOP, Env, ExecutorInfo, Keys
+from ..protocol import STOP, ExecutorInfo, Keys
 from .redisconn import connect
 from .spawner import follow_parent
 
@@ -40,7 +41,7 @@ class Executor:
         self.cores = max(1, cores)
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_ttl = heartbeat_ttl
-        codec = Codec(os.environ.get(Env.COMPRESSION, "none"))
+        codec = Codec(Settings.build().value("dstreams.compression"))
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec),
                                executor_id=self.executor_id)
         self._stages: dict[str, Any] = {}

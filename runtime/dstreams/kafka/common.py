@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..errors import DStreamsError
-from ..streaming.util import conf_get
 
 __all__ = ["OffsetRange", "TopicAndPartition", "KafkaMessageAndMetadata", "KafkaError",
            "KafkaBrokersUnreachableError", "UnknownTopicError", "KafkaDecodeError", "KafkaReadError",
@@ -134,19 +133,13 @@ def client_config(kafka_params: dict, **overrides: Any) -> dict:
 
 
 def max_rate_per_partition(ctx: Any) -> float:
-    """Return ``spark.streaming.kafka.maxRatePerPartition`` of the Context's conf (0: no cap).
-
-    The one place the rate is read, whatever the conf object is."""
-    rate = conf_get(ctx, MAX_RATE_KEY, 0.0)
-    try:
-        return max(0.0, float(rate))
-    except (TypeError, ValueError):
-        raise ValueError(f"{MAX_RATE_KEY} must be a number of records per second, got {rate!r}") from None
+    """Return ``spark.streaming.kafka.maxRatePerPartition`` of the Context's settings (0: no cap)."""
+    return max(0.0, float(ctx.conf.value(MAX_RATE_KEY)))
 
 
 def metadata_timeout(ctx: Any) -> float:
     """Seconds the driver waits for brokers' metadata and offsets (dstreams.kafka.metadataTimeout)."""
-    return float(conf_get(ctx, "dstreams.kafka.metadataTimeout", 15.0))
+    return float(ctx.conf.value("dstreams.kafka.metadataTimeout"))
 
 
 def poll_timeout(kafka_params: dict) -> float:

@@ -18,7 +18,6 @@ import fsspec
 
 from ..files import get_fs
 from ..streaming.dstream import InputDStream
-from ..streaming.util import conf_get
 
 __all__ = ["FileInputDStream"]
 
@@ -53,7 +52,7 @@ class FileInputDStream(InputDStream):
             raise ValueError(f"recordLength must be positive, got {recordLength}")
         self._directory = directory
         self._record_length = recordLength
-        min_remember = conf_get(self._sc, "dstreams.streaming.fileStream.minRememberDuration", 60.0)
+        min_remember = self._sc.conf.value("dstreams.streaming.fileStream.minRememberDuration")
         slide = self._slide_ms
         self._remember_files_ms = slide * -(-int(min_remember * 1000) // slide)
         self._initial_threshold = ssc._clock.now_ms() if newFilesOnly else 0

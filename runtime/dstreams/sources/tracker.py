@@ -10,7 +10,6 @@ from typing import Any
 
 from ..serialization import dumps
 from ..streaming.listener import ReceiverInfo, StreamingListenerReceiverError
-from ..streaming.util import conf_get
 from .receiver_stream import ReceiverInputDStream
 from .remote import RemoteReceivers
 from .supervisor import ReceiverSupervisor
@@ -33,8 +32,8 @@ class ReceiverTracker:
 
     def start(self) -> None:
         sc = self.ssc._sc
-        interval = conf_get(sc, "dstreams.streaming.blockInterval", 0.2)
-        delay = conf_get(sc, "dstreams.streaming.receiverRestartDelay", 2.0)
+        interval = sc.conf.value("dstreams.streaming.blockInterval")
+        delay = sc.conf.value("dstreams.streaming.receiverRestartDelay")
         for stream in self.ssc._graph.input_streams:
             if not isinstance(stream, ReceiverInputDStream):
                 continue

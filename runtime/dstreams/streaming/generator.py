@@ -28,7 +28,7 @@ from .listener import (BatchInfo, OutputOperationInfo, StreamingListenerBatchCom
                        StreamingListenerBatchStarted, StreamingListenerBatchSubmitted,
                        StreamingListenerOutputOperationCompleted, StreamingListenerOutputOperationStarted,
                        StreamingListenerStreamingStarted, StreamInputInfo)
-from .util import conf_get, ms_to_datetime
+from .util import ms_to_datetime
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import StreamingContext
@@ -103,7 +103,7 @@ class JobScheduler:
                 raise type(exc)(
                     "DStream checkpointing has been enabled but the DStreams with their functions are not "
                     f"serializable: {exc}") from exc
-            retained = conf_get(self.ssc._sc, "dstreams.streaming.checkpoint.retained", 10)
+            retained = self.ssc._sc.conf.value("dstreams.streaming.checkpoint.retained")
             self.writer = CheckpointWriter(graph.checkpoint_dir, retained)
             self.writer.start()
         for inp in graph.input_streams:
@@ -274,8 +274,9 @@ class JobScheduler:
         if graceful and self.receiver_tracker is not None:
             # stop receiving, then process everything received (Spark's stopGracefully)
             self.receiver_tracker.stop(graceful=True)
-            timeout = conf_get(self.ssc._sc, "dstreams.streaming.gracefulStopTimeout",
-                               max(10.0, 10 * self.graph.batch_ms / 1000))
+            timeout = self.ssc._sc.conf.value("dstreams.streaming.gracefulStopTimeout")
+            if timeout is None:
+                timeout = max(10.0, 10 * self.graph.batch_ms / 1000)
             if not self.wait_for_batches(self.clock.now_ms(), timeout):
                 log.warning("graceful stop: not every received batch was processed within %.1f s", timeout)
         with self._cond:

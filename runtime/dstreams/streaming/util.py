@@ -6,7 +6,7 @@ import time as _time
 from datetime import datetime
 from typing import Any, Callable
 
-__all__ = ["to_ms", "ms_to_datetime", "datetime_to_ms", "arity", "conf_get", "rddToFileName"]
+__all__ = ["to_ms", "ms_to_datetime", "datetime_to_ms", "arity", "rddToFileName"]
 
 
 def to_ms(seconds: float | int | None, what: str = "duration") -> int | None:
@@ -52,28 +52,6 @@ def arity(func: Callable) -> int:
         elif p.kind is p.VAR_POSITIONAL:
             return max(n, 1)
     return n
-
-
-def conf_get(ctx: Any, key: str, default: Any) -> Any:
-    """Read ``key`` from the Context's configuration, converted to the type of ``default``."""
-    conf = getattr(ctx, "conf", None) if ctx is not None else None
-    value = None
-    if conf is not None:
-        try:
-            value = conf.get(key, None)
-        except Exception:  # noqa: BLE001 - a conf object without get(): use the default
-            value = None
-    if value is None:
-        return default
-    if isinstance(default, bool):
-        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-    if isinstance(default, (int, float)) and not isinstance(value, (int, float)):
-        text = str(value).strip().lower()
-        for unit, factor in (("ms", 0.001), ("s", 1.0)):
-            if text.endswith(unit):
-                return type(default)(float(text[: -len(unit)]) * factor)
-        return type(default)(float(text))
-    return value
 
 
 def rddToFileName(prefix: str, suffix: str | None, timestamp: Any) -> str:
