@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import threading
 import time
 import uuid
@@ -45,6 +44,11 @@ class _Cleaner:
                 self._scheduler.forget_shuffle(shuffle_id)
             except Exception:  # noqa: BLE001 - cleanup must never break a job
                 log.debug("cleaning shuffle %s failed", shuffle_id, exc_info=True)
+
+    def clean_rdd(self, rdd_id: int, block_ids: list[str]) -> None:
+        """A persisted RDD is gone: delete its blocks and the scheduler's note of them."""
+        self._scheduler.forget_rdd(rdd_id)
+        self.clean_blocks(block_ids)
 
     def clean_blocks(self, block_ids: list[str]) -> None:
         if self.enabled:

@@ -8,6 +8,8 @@ __all__ = [
     "InputPathNotFoundError",
     "OutputPathExistsError",
     "BlockNotFoundError",
+    "StoredBlockLostError",
+    "SourceBlockLostError",
     "FetchFailedError",
     "JobAbortedError",
     "ContextStoppedError",
@@ -42,6 +44,25 @@ class BlockNotFoundError(DStreamsError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the sentence readable
         return str(self.args[0]) if self.args else "block not found"
+
+
+class StoredBlockLostError(BlockNotFoundError):
+    """A block of a persisted RDD that a stage expected stored is gone: the scheduler runs the
+    stage again with the lineage that recomputes it (as after a fetch failure)."""
+
+    shuffle_id = None  # not a shuffle output: nothing of a shuffle to forget
+
+    def __init__(self, message: str, rdd_id: int) -> None:
+        super().__init__(message)
+        self.rdd_id = rdd_id
+
+    def __reduce__(self):
+        return (type(self), (self.args[0], self.rdd_id))
+
+
+class SourceBlockLostError(BlockNotFoundError):
+    """A block holding the data of a parallelized collection is gone: the driver stores the
+    data again before the task's next attempt."""
 
 
 class FetchFailedError(DStreamsError):

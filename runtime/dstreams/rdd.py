@@ -19,13 +19,14 @@ from functools import reduce as _reduce
 from itertools import repeat
 from typing import Any
 
-from .dependencies import Dependency, OneToOneDependency, ShuffleDependency
+from .dependencies import Dependency, OneToOneDependency
 from .partitioner import Partitioner, RangeBounds, portable_hash
 from .resultiterable import ResultIterable
 from .serialization import check_serializable
 from .statcounter import StatCounter
 from .fastpath import const_pair
 from .storage.shuffle import Aggregator, combine_const, combine_values, merge_combiners
+from .scheduler.task import shipped_as_stored
 from .storagelevel import StorageLevel
 
 __all__ = ["RDD"]
@@ -111,6 +112,10 @@ class RDD:
             store.put(bid, values)
         return iter(values)
 
+    def _republish(self, store: Any) -> None:
+        """Before a stage runs on executors: store again source data of this RDD that the block
+        store lost (RDDs over driver-side data override this; others have none)."""
+
     def _all_blocks_stored(self, store: Any) -> bool:
         return store.contains_all([_block_id(self.id, i) for i in range(self.getNumPartitions())])
 
@@ -119,12 +124,11 @@ class RDD:
         state = self.__dict__.copy()
         state["ctx"] = None
         state.pop("_partitioned_by", None)
-        state.pop("_ship_stored", None)
         return state
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        if (self.__dict__.get("_ship_stored") and self._storage_level is not None
-                and self._checkpoint_rdd is None):
+        if (self._storage_level is not None and self._checkpoint_rdd is None
+                and self.id in shipped_as_stored()):
             # the scheduler found every partition stored: a stage reads them and needs none of
             # the lineage, which can grow long (a window's or a state's chain of batches)
             return (_impl().StoredRDD, (self.id, self.partitions(), self._storage_level, self.partitioner,
@@ -176,7 +180,8 @@ class RDD:
         """Keep computed partitions in the block store for reuse; return this RDD."""
         if self._storage_level is None:
             cleaner = self.ctx._cleaner
-            weakref.finalize(self, cleaner.clean_blocks, [_block_id(self.id, i) for i in range(self.getNumPartitions())])
+            weakref.finalize(self, cleaner.clean_rdd, self.id,
+                             [_block_id(self.id, i) for i in range(self.getNumPartitions())])
         self._storage_level = storageLevel
         return self
 
@@ -191,7 +196,7 @@ class RDD:
             if self._checkpoint_mark != "local" or self._checkpoint_rdd is None:
                 self._storage_level = None
                 self.__dict__.pop("_partitioned_by", None)
-                self.__dict__.pop("_ship_stored", None)
+                self.ctx._scheduler.forget_rdd(self.id)
         return self
 
     def getStorageLevel(self) -> StorageLevel:

@@ -12,7 +12,7 @@ from typing import Any
 from fsspec.utils import infer_compression
 
 from .dependencies import NarrowDependency, OneToOneDependency, Partition, ShuffleDependency
-from .errors import BlockNotFoundError, OutputPathExistsError
+from .errors import BlockNotFoundError, OutputPathExistsError, SourceBlockLostError, StoredBlockLostError
 from .files import atomic_write_bytes, compute_splits, get_fs, join, list_input_files, qualified, read_lines
 from .partitioner import Partitioner
 from .rdd import RDD, _block_id
@@ -51,20 +51,6 @@ class _BlockPartition(Partition):
         self.block_id = block_id
 
 
-class StoredBlockLostError(BlockNotFoundError):
-    """A StoredRDD's block is gone: the stage must run again with the full lineage."""
-
-    shuffle_id = None  # the scheduler retries the stage as after a fetch failure
-    stale_lineage = True
-
-    def __init__(self, message: str, rdd_id: int) -> None:
-        super().__init__(message)
-        self.rdd_id = rdd_id
-
-    def __reduce__(self):
-        return (StoredBlockLostError, (self.args[0], self.rdd_id))
-
-
 class StoredRDD(RDD):
     """What a stage ships instead of a persisted RDD whose partitions were all stored when the
     stage started: it reads the blocks and carries none of the lineage. A missing block
@@ -96,12 +82,6 @@ class StoredRDD(RDD):
 
     def __repr__(self) -> str:
         return f"{self._stored_name} (stored)"
-
-
-class SourceBlockLostError(BlockNotFoundError):
-    """A block holding the data of a parallelized collection is gone (the driver re-stores it)."""
-
-    republish_sources = True  # tells the scheduler to re-store source data before a retry
 
 
 # collections at least this long go to a shared block store one block per slice instead of

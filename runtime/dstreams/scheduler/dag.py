@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from ..accumulators import merge_updates
-from ..errors import FetchFailedError, JobAbortedError, TaskLostError
+from ..errors import FetchFailedError, JobAbortedError, SourceBlockLostError, StoredBlockLostError, TaskLostError
 from .backend import SchedulerBackend
 from .task import ResultTask, ShuffleMapTask, TaskResult
 
@@ -38,6 +38,9 @@ class DAGScheduler:
         self._completed: dict[int, set[int]] = defaultdict(set)
         self._locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # persisted RDDs a stage computed: True once every partition is known stored (stages
+        # then ship them as their blocks, without lineage), False to check the store again
+        self._stored: dict[int, bool] = {}
         self.stats = {"jobs": 0, "stages": 0, "tasks": 0, "task_failures": 0, "fetch_failures": 0}
 
     # -- public --------------------------------------------------------------------------
@@ -53,18 +56,27 @@ class DAGScheduler:
             to_store = self._ensure_parents(rdd)
             self._republish_sources(rdd)
             stage_id = self._new_stage()
-            tasks = [ResultTask(stage_id, p, rdd, func, attempt) for p in remaining]
+            stored = self._stored_set()
+            tasks = [ResultTask(stage_id, p, rdd, func, attempt, stored) for p in remaining]
             done, lost = self._run_stage(stage_id, tasks)
             results.update(done)
             if not lost:
                 if len(remaining) == rdd.getNumPartitions():
-                    _mark_stored(to_store)
+                    self._mark_stored(to_store)
                 return [results[p] for p in parts]
             self._forget_outputs(lost)
             remaining = [p for p in parts if p not in results]
         raise JobAbortedError(
             f"job aborted: the result stage of RDD {rdd.id} hit fetch failures {self.max_stage_attempts} "
             f"times in a row (shuffle outputs keep disappearing: is the shuffle store being cleared?)")
+
+    def forget_rdd(self, rdd_id: int) -> None:
+        """A persisted RDD was unpersisted or is gone: forget whether it is stored."""
+        self._stored.pop(rdd_id, None)
+
+    def is_stored(self, rdd_id: int) -> bool:
+        """Return whether every partition of a persisted RDD is known to be stored."""
+        return self._stored.get(rdd_id, False)
 
     def forget_shuffle(self, shuffle_id: int) -> None:
         """Drop the bookkeeping of a shuffle whose outputs were deleted."""
@@ -84,9 +96,60 @@ class DAGScheduler:
         """Run the missing parent shuffles of a stage computing ``rdd``; return the persisted
         RDDs the stage will compute (and so store, when it computes every partition)."""
         to_store: list = []
-        for dep in _parent_shuffles(rdd, self.backend.env.block_store, to_store):
+        for dep in self._parent_shuffles(rdd, to_store):
             self._ensure_shuffle(dep)
         return to_store
+
+    def _stored_set(self) -> frozenset[int]:
+        # a copy first: a finalizer (forget_rdd) may run at any allocation, even in this thread
+        return frozenset(rid for rid, known in self._stored.copy().items() if known)
+
+    def _mark_stored(self, rdds: list) -> None:
+        """A stage computed every partition of these persisted RDDs: they are stored now."""
+        for r in rdds:
+            if r._storage_level is not None:
+                self._stored[r.id] = True
+
+    def _forget_stored(self, rdd: Any) -> None:
+        """Forget that the persisted RDDs of a lineage are stored (a task found one missing):
+        check the store again before trusting it."""
+        for r in _walk(rdd, lambda r: [dep.rdd for dep in r.dependencies()]):
+            if self._stored.get(r.id):
+                self._stored[r.id] = False
+
+    def _parent_shuffles(self, rdd: Any, to_store: list | None = None) -> list:
+        """Return the shuffle dependencies the job's final stage reads, nearest first.
+
+        The walk stops at checkpointed RDDs (their lineage is cut) and at persisted RDDs whose
+        partitions are all in the block store (nothing above them needs computing); the
+        persisted RDDs the stage will compute go to ``to_store``."""
+        found: list = []
+        stored = self._stored
+        block_store = self.backend.env.block_store
+
+        def children(r: Any) -> list:
+            if r._storage_level is not None and stored.get(r.id):
+                return []  # stored: nothing above it needs computing
+            narrow = []
+            for dep in r.dependencies():
+                if dep.is_shuffle:
+                    found.append(dep)
+                else:
+                    narrow.append(dep.rdd)
+            return narrow
+
+        for r in _walk(rdd, children):
+            if r._storage_level is not None:
+                # known stored (since an earlier check; unpersist and failed tasks forget it) or
+                # found stored now (a stage computed it before): stages ship it as its blocks
+                known = stored.get(r.id)  # None: no stage has computed it yet
+                if known or (known is not None and r._all_blocks_stored(block_store)):
+                    stored[r.id] = True
+                    continue
+                stored[r.id] = False
+                if to_store is not None:
+                    to_store.append(r)
+        return found
 
     def _lock_for(self, shuffle_id: int) -> threading.Lock:
         with self._locks_guard:
@@ -107,11 +170,12 @@ class DAGScheduler:
                 to_store = self._ensure_parents(dep.rdd)
                 self._republish_sources(dep.rdd)
                 stage_id = self._new_stage()
-                tasks = [ShuffleMapTask(stage_id, m, dep, attempt) for m in missing]
+                stored = self._stored_set()
+                tasks = [ShuffleMapTask(stage_id, m, dep, attempt, stored) for m in missing]
                 finished, lost = self._run_stage(stage_id, tasks)
                 done.update(finished)
                 if not lost and len(missing) == num_maps:
-                    _mark_stored(to_store)
+                    self._mark_stored(to_store)
                 self._forget_outputs(lost)
             raise JobAbortedError(
                 f"job aborted: the map stage of shuffle {sid} hit fetch failures "
@@ -125,9 +189,7 @@ class DAGScheduler:
         if store.tasks_read_in_place:
             return
         for r in _stage_rdds(rdd, through_persisted):
-            republish = getattr(r, "_republish", None)
-            if republish is not None:
-                republish(store)
+            r._republish(store)
 
     def _forget_outputs(self, lost: list[FetchFailedError]) -> None:
         """Forget the reported map outputs and every other output of those shuffles that the
@@ -169,10 +231,10 @@ class DAGScheduler:
                             merge_updates(res.accumulator_updates)
                     elif res.fetch_failed is not None:
                         lost.append(res.fetch_failed)
-                    elif getattr(res.error, "stale_lineage", False):
+                    elif isinstance(res.error, StoredBlockLostError):
                         # a block the stage expected stored is gone: run the stage again, with
                         # the lineage that recomputes it
-                        _forget_stored(_task_rdd(task))
+                        self._forget_stored(_task_rdd(task))
                         lost.append(res.error)
                     elif isinstance(res.error, TaskLostError) and losses[task.partition] < self.max_task_losses:
                         losses[task.partition] += 1
@@ -181,7 +243,7 @@ class DAGScheduler:
                             retry = _next_attempt(task)
                             futures[backend.submit(retry, stage_id)] = retry
                     else:
-                        if getattr(res.error, "republish_sources", False):
+                        if isinstance(res.error, SourceBlockLostError):
                             self._republish_sources(_task_rdd(task), through_persisted=True)
                         self.stats["task_failures"] += 1
                         failures[task.partition] += 1
@@ -203,8 +265,8 @@ class DAGScheduler:
 
 def _next_attempt(task: Any) -> Any:
     if isinstance(task, ShuffleMapTask):
-        return ShuffleMapTask(task.stage_id, task.partition, task.dep, task.attempt + 1)
-    return ResultTask(task.stage_id, task.partition, task.rdd, task.func, task.attempt + 1)
+        return ShuffleMapTask(task.stage_id, task.partition, task.dep, task.attempt + 1, task.stored)
+    return ResultTask(task.stage_id, task.partition, task.rdd, task.func, task.attempt + 1, task.stored)
 
 
 def _result_of(fut: Future, task: Any) -> TaskResult:
@@ -256,49 +318,3 @@ def _stage_rdds(rdd: Any, through_persisted: bool) -> list:
         return [dep.rdd for dep in r.dependencies() if not dep.is_shuffle]
 
     return list(_walk(rdd, children))
-
-
-def _mark_stored(rdds: list) -> None:
-    """A stage computed every partition of these persisted RDDs: they are stored now."""
-    for r in rdds:
-        if r._storage_level is not None:
-            r._ship_stored = True
-
-
-def _parent_shuffles(rdd: Any, block_store: Any, to_store: list | None = None) -> list:
-    """Return the shuffle dependencies the job's final stage reads, nearest first.
-
-    The walk stops at checkpointed RDDs (their lineage is cut) and at persisted RDDs whose
-    partitions are all in the block store (nothing above them needs computing)."""
-    found: list = []
-
-    def children(r: Any) -> list:
-        if r._storage_level is not None and r.__dict__.get("_ship_stored"):
-            return []  # stored: nothing above it needs computing
-        narrow = []
-        for dep in r.dependencies():
-            if dep.is_shuffle:
-                found.append(dep)
-            else:
-                narrow.append(dep.rdd)
-        return narrow
-
-    for r in _walk(rdd, children):
-        if r._storage_level is not None:
-            # known to be stored (since an earlier check; unpersist and failed tasks forget
-            # it) or found stored now: its stages ship it without lineage (RDD.__reduce_ex__)
-            known = r.__dict__.get("_ship_stored")  # None: no stage has computed it yet
-            if known or (known is not None and r._all_blocks_stored(block_store)):
-                r._ship_stored = True
-                continue
-            r._ship_stored = False
-            if to_store is not None:
-                to_store.append(r)
-    return found
-
-
-def _forget_stored(rdd: Any) -> None:
-    """Forget that the persisted RDDs of a lineage are stored (a task found one missing)."""
-    for r in _walk(rdd, lambda r: [dep.rdd for dep in r.dependencies()]):
-        if r.__dict__.get("_ship_stored"):
-            r._ship_stored = False  # check the store again before trusting it

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -17,19 +18,21 @@ from ..storage.shuffle import write_shuffle
 from ..taskcontext import ExecutorEnv, TaskContext
 
 __all__ = ["ShuffleMapTask", "ResultTask", "TaskResult", "run_task", "encode_result", "RemoteTaskError",
-           "pickle_stage", "run_shipped_task", "settle"]
+           "pickle_stage", "run_shipped_task", "settle", "shipped_as_stored"]
 
 
 class ShuffleMapTask:
     """Compute one partition of a shuffle's parent and store its buckets."""
 
-    __slots__ = ("stage_id", "partition", "attempt", "dep")
+    __slots__ = ("stage_id", "partition", "attempt", "dep", "stored")
 
-    def __init__(self, stage_id: int, partition: int, dep: Any, attempt: int = 0) -> None:
+    def __init__(self, stage_id: int, partition: int, dep: Any, attempt: int = 0,
+                 stored: frozenset[int] = frozenset()) -> None:
         self.stage_id = stage_id
         self.partition = partition
         self.dep = dep
         self.attempt = attempt
+        self.stored = stored  # persisted RDDs the stage reads from the block store
 
     def run(self, tc: TaskContext) -> None:
         dep = self.dep
@@ -54,14 +57,16 @@ class ShuffleMapTask:
 class ResultTask:
     """Compute one partition of the job's final RDD and apply the action's function to it."""
 
-    __slots__ = ("stage_id", "partition", "attempt", "rdd", "func")
+    __slots__ = ("stage_id", "partition", "attempt", "rdd", "func", "stored")
 
-    def __init__(self, stage_id: int, partition: int, rdd: Any, func: Callable, attempt: int = 0) -> None:
+    def __init__(self, stage_id: int, partition: int, rdd: Any, func: Callable, attempt: int = 0,
+                 stored: frozenset[int] = frozenset()) -> None:
         self.stage_id = stage_id
         self.partition = partition
         self.rdd = rdd
         self.func = func
         self.attempt = attempt
+        self.stored = stored  # persisted RDDs the stage reads from the block store
 
     def run(self, tc: TaskContext) -> Any:
         rdd = self.rdd
@@ -130,11 +135,25 @@ def encode_result(res: TaskResult) -> bytes:
 
 
 # -- tasks shipped to executor processes: a stage's payload once, then (stage, partition) ------
+_shipping = threading.local()
+_NOTHING: frozenset[int] = frozenset()
+
+
+def shipped_as_stored() -> frozenset[int]:
+    """Return the ids of the persisted RDDs the stage being pickled ships as their stored
+    blocks, without lineage (the scheduler found them stored; see RDD.__reduce_ex__)."""
+    return getattr(_shipping, "stored", _NOTHING)
+
+
 def pickle_stage(task: ShuffleMapTask | ResultTask) -> bytes:
     """Return the payload every task of ``task``'s stage shares, pickled (once per stage)."""
-    if isinstance(task, ShuffleMapTask):
-        return dumps(("map", task.dep), "stage")
-    return dumps(("result", task.rdd, task.func), "stage")
+    _shipping.stored = task.stored
+    try:
+        if isinstance(task, ShuffleMapTask):
+            return dumps(("map", task.dep), "stage")
+        return dumps(("result", task.rdd, task.func), "stage")
+    finally:
+        _shipping.stored = _NOTHING
 
 
 def run_shipped_task(load_stage: Callable[[], tuple], stage_id: int, partition: int, attempt: int,

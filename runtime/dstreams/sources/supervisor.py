@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from ..streaming.listener import (ReceiverInfo, StreamingListenerReceiverError, StreamingListenerReceiverStarted,

@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..serialization import dumps
 from .checkpoint import CheckpointWriter
