@@ -7,8 +7,10 @@ can be replaced by a C-level equivalent with no observable difference in the res
   ``reduceByKey`` a keyed sum;
 - ``lambda x: x``: the identity (``reduceByKey``'s ``createCombiner``);
 - ``lambda x: (x, C)`` with a constant ``C``: pairing each element with a constant, as word
-  count's ``map(lambda w: (w, 1))`` does. It runs as ``zip(it, repeat(C))``, and when a sum
-  follows it with an ``int`` constant, a keyed sum of ``C`` is ``C`` times the number of
+  count's ``map(lambda w: (w, 1))`` does. The pipeline yields a :class:`ConstPairs`: an
+  iterator of the pairs for every consumer, which a consumer that knows it (the map-side
+  combine of a shuffle, ``updateStateByKey``) reads as the elements and ``C`` instead. When a
+  sum follows with an ``int`` constant, a keyed sum of ``C`` is ``C`` times the number of
   occurrences: counted by ``collections.Counter``'s C loop.
 
 A function is recognized by its bytecode (a plain function taking exactly the positional
@@ -27,9 +29,37 @@ import operator
 import types
 from collections import Counter
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
-__all__ = ["is_add", "is_identity", "const_pair", "count_into"]
+__all__ = ["is_add", "is_identity", "const_pair", "count_into", "ConstPairs"]
+
+class ConstPairs:
+    """The records ``(x, value)`` for each ``x`` of ``keys``, kept as the keys and the value.
+
+    Iterating gives the pairs (at C speed); consumers that recognise the type take ``keys``
+    and ``value`` and skip building the pairs.
+
+    >>> pairs = ConstPairs(iter("ab"), 1)
+    >>> next(pairs), list(pairs)
+    (('a', 1), [('b', 1)])
+    """
+
+    __slots__ = ("keys", "value", "_pairs")
+
+    def __init__(self, keys: Any, value: Any) -> None:
+        self.keys = keys
+        self.value = value
+        self._pairs: Any = None
+
+    def __iter__(self) -> Any:
+        if self._pairs is None:
+            self._pairs = zip(self.keys, repeat(self.value))
+        return self._pairs
+
+    def __next__(self) -> tuple:
+        return next(iter(self))
+
 
 _CO_VARARGS = 0x04
 _CO_VARKEYWORDS = 0x08

@@ -16,7 +16,6 @@ import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from functools import reduce as _reduce
-from itertools import repeat
 from typing import Any
 
 from .dependencies import Dependency, OneToOneDependency
@@ -24,7 +23,7 @@ from .partitioner import Partitioner, RangeBounds, portable_hash
 from .resultiterable import ResultIterable
 from .serialization import check_serializable
 from .statcounter import StatCounter
-from .fastpath import const_pair
+from .fastpath import ConstPairs, const_pair
 from .storage.shuffle import Aggregator, combine_const, combine_values, merge_combiners
 from .scheduler.task import shipped_as_stored
 from .storagelevel import StorageLevel
@@ -93,12 +92,6 @@ class RDD:
         if self._checkpoint_rdd is not None:
             return self._checkpoint_rdd.iterator(split, tc)
         return self.compute(split, tc)
-
-    def _compute_const_pairs(self, split: Any, tc: Any) -> tuple[Iterator, tuple] | None:
-        """When every record of the partition is ``(x, C)`` for one constant ``C`` (a pipeline
-        ending in ``map(lambda x: (x, C))``), return ``(iterator of the x, (C,))`` so that a
-        consumer can skip building the pairs; else None (use ``iterator``)."""
-        return None
 
     def _get_or_compute(self, split: Any, tc: Any) -> Iterator:
         store = tc.env.block_store
@@ -272,14 +265,6 @@ class RDD:
         check_serializable(f)
         return _impl().PipelinedRDD(self, f, preservesPartitioning)
 
-    def _mapPartitionsConst(self, f: Callable[[Iterator], Iterable], const_f: Callable[[int, Iterator, Any], Iterable],
-                            preservesPartitioning: bool = False) -> "RDD":
-        """``mapPartitions(f)``, where ``const_f(index, xs, C)`` gives the same result as
-        ``f`` on the pairs ``(x, C)``: used instead when this RDD's pipeline ends by pairing
-        its elements with a constant (see ``PipelinedRDD``)."""
-        check_serializable(f)
-        return _impl().PipelinedRDD(self, lambda _, it: f(it), preservesPartitioning, const_func=const_f)
-
     def mapPartitions(self, f: Callable[[Iterator], Iterable], preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of ``f(iterator)`` over each partition."""
         check_serializable(f)
@@ -294,7 +279,7 @@ class RDD:
         const = const_pair(f)
         if const is not None:  # f is lambda x: (x, C): pair in C (dstreams.fastpath)
             c = const[0]
-            return _impl().PipelinedRDD(self, lambda _, it: zip(it, repeat(c)), preservesPartitioning, const=const)
+            return _impl().PipelinedRDD(self, lambda _, it: ConstPairs(it, c), preservesPartitioning)
         return _impl().PipelinedRDD(self, lambda _, it: map(f, it), preservesPartitioning)
 
     def flatMap(self, f: Callable[[Any], Iterable], preservesPartitioning: bool = False) -> "RDD":
@@ -461,8 +446,7 @@ class RDD:
         agg = Aggregator(createCombiner, mergeValue, mergeCombiners, True)
         partitioner = Partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
-            return _impl().PipelinedRDD(self, lambda _, it: iter(combine_values(agg, it).items()), True,
-                                      const_func=lambda _, keys, c: iter(combine_const(agg, keys, c).items()))
+            return _impl().PipelinedRDD(self, lambda _, it: iter(_combine(agg, it).items()), True)
         return _impl().ShuffledRDD(self, partitioner, agg)
 
     def reduceByKey(self, func: Callable[[Any, Any], Any], numPartitions: int | None = None,
@@ -787,6 +771,13 @@ class RDD:
     def saveAsPickleFile(self, path: str, batchSize: int = 10) -> None:
         """Write the partitions as pickled lists (read back with ``Context.pickleFile``)."""
         _impl().save_as_pickle_file(self, path)
+
+
+def _combine(agg: Aggregator, it: Iterable) -> dict:
+    """Combine a partition's (k, v) records by key (pairs with one constant: by counting)."""
+    if type(it) is ConstPairs:
+        return combine_const(agg, it.keys, it.value)
+    return combine_values(agg, it)
 
 
 def _count_partition(tc: Any, it: Iterator) -> int:

@@ -13,6 +13,7 @@ from fsspec.utils import infer_compression
 
 from .dependencies import NarrowDependency, OneToOneDependency, Partition, ShuffleDependency
 from .errors import BlockNotFoundError, OutputPathExistsError, SourceBlockLostError, StoredBlockLostError
+from .fastpath import ConstPairs
 from .files import atomic_write_bytes, compute_splits, get_fs, join, list_input_files, qualified, read_lines
 from .partitioner import Partitioner
 from .rdd import RDD, _block_id
@@ -312,40 +313,23 @@ class LocalCheckpointRDD(RDD):
 class PipelinedRDD(RDD):
     """``func(partitionIndex, iterator)`` over a parent; consecutive ones fuse into one pass.
 
-    A pipeline whose last step pairs every element with a constant (``map(lambda x: (x, C))``,
-    see :mod:`dstreams.fastpath`) remembers it: consumers that can use it (the map-side combine
-    of a shuffle, ``updateStateByKey``) take the elements and ``C`` instead of the pairs
-    (``_compute_const_pairs``), and a following step given a ``const_func`` runs on them too.
+    A step may return a :class:`~dstreams.fastpath.ConstPairs` (``map(lambda x: (x, C))``
+    does): it reaches the next step, or the task, as it is, so that a consumer that knows it
+    takes the elements and ``C`` instead of the pairs.
     """
 
-    def __init__(self, prev: RDD, func: Callable[[int, Iterator], Iterator], preserves_partitioning: bool = False,
-                 const: tuple | None = None,
-                 const_func: Callable[[int, Iterator, Any], Iterator] | None = None) -> None:
-        keys_func: Callable | None = None
+    def __init__(self, prev: RDD, func: Callable[[int, Iterator], Iterator],
+                 preserves_partitioning: bool = False) -> None:
         if isinstance(prev, PipelinedRDD) and prev._pipelinable():
             prev_func = prev.func
-            if const_func is not None and prev._const is not None:
-                # the previous step pairs elements with a constant: feed the elements and the
-                # constant to this step's const_func instead of building the pairs
-                prev_keys, c = prev._keys_func, prev._const[0]
-                if prev_keys is None:
-                    def pipeline(index: int, it: Iterator) -> Iterator:
-                        return const_func(index, it, c)
-                else:
-                    def pipeline(index: int, it: Iterator) -> Iterator:
-                        return const_func(index, prev_keys(index, it), c)
-            else:
-                def pipeline(index: int, it: Iterator) -> Iterator:
-                    return func(index, prev_func(index, it))
-            if const is not None:
-                keys_func = prev_func
+
+            def pipeline(index: int, it: Iterator) -> Iterator:
+                return func(index, prev_func(index, it))
             self.func = pipeline
             self.prev = prev.prev
         else:
             self.func = func
             self.prev = prev
-        self._const = const
-        self._keys_func = keys_func  # the steps before the constant pairing (None: none)
         super().__init__(prev.ctx, [OneToOneDependency(self.prev)])
         self.partitioner = prev.partitioner if preserves_partitioning else None
 
@@ -356,17 +340,11 @@ class PipelinedRDD(RDD):
         return self.prev.partitions()
 
     def compute(self, split: Any, tc: Any) -> Iterator:
-        return iter(self.func(split.index, self.prev.iterator(split, tc)))
-
-    def _compute_const_pairs(self, split: Any, tc: Any) -> tuple[Iterator, tuple] | None:
-        if self._const is None or not self._pipelinable():
-            return None
-        it = self.prev.iterator(split, tc)
-        keys = self._keys_func
-        return iter(keys(split.index, it) if keys is not None else it), self._const
+        out = self.func(split.index, self.prev.iterator(split, tc))
+        return out if type(out) is ConstPairs else iter(out)
 
     def _clear_dependencies(self) -> None:
-        self.prev = self.func = self._keys_func = None  # type: ignore[assignment]
+        self.prev = self.func = None  # type: ignore[assignment]
 
 
 class _UnionPartition(Partition):

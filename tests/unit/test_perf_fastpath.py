@@ -8,7 +8,7 @@ from itertools import repeat
 
 import pytest
 
-from dstreams.fastpath import const_pair, count_into, is_add, is_identity
+from dstreams.fastpath import ConstPairs, const_pair, count_into, is_add, is_identity
 from dstreams.partitioner import portable_hash
 from dstreams.storage.shuffle import (SUM, Aggregator, bucket_records, combine_const, combine_values, key_hashes,
                                       read_shuffle, write_shuffle)
@@ -109,10 +109,10 @@ def test_shuffle_of_a_sum_matches_the_generic_path(values, n):
 
 def test_shuffle_of_constant_pairs_matches_the_generic_path():
     for value in (1, 5, 1.5, "x"):
-        fast = write_shuffle(iter(KEYS), 3, portable_hash, FAST_SUM, (value,))
+        fast = write_shuffle(ConstPairs(iter(KEYS), value), 3, portable_hash, FAST_SUM)
         slow = write_shuffle(iter(list(zip(KEYS, repeat(value)))), 3, portable_hash, GENERIC_SUM)
         assert [list(bucket_records(b)) for b in fast] == [list(bucket_records(b)) for b in slow]
-        no_agg = write_shuffle(iter(KEYS), 3, portable_hash, None, (value,))
+        no_agg = write_shuffle(ConstPairs(iter(KEYS), value), 3, portable_hash, None)
         assert [list(bucket_records(b)) for b in no_agg] == [
             [(k, value) for k in KEYS if portable_hash(k) % 3 == r] for r in range(3)]
 
@@ -171,14 +171,14 @@ def test_count_of_partitions(ctx):
 @pytest.mark.parametrize("n", [1, 2, 3, 9])
 def test_bucket_formats_round_trip(keep, n):
     records = [("a", 1), (2, [1]), ("c", None), ((1, 2), 3.5), ("a", 2)]
-    buckets = write_shuffle(iter(records), n, portable_hash, None, None, keep)
+    buckets = write_shuffle(iter(records), n, portable_hash, None, keep)
     assert sorted((list(bucket_records(b)) for b in buckets), key=repr) == sorted(
         ([r for r in records if portable_hash(r[0]) % n == i] for i in range(n)), key=repr)
     odd = [("a", 1, "extra"), ["b", 2], ("c", 3)]  # not all 2-tuples: stored as they are
-    buckets = write_shuffle(iter(odd), n, portable_hash, None, None, keep)
+    buckets = write_shuffle(iter(odd), n, portable_hash, None, keep)
     assert sorted((x for b in buckets for x in bucket_records(b)), key=repr) == sorted(odd, key=repr)
-    scalars = write_shuffle(iter([("x", 1), ("y", 2.5)]), 1, portable_hash, None, None, keep)
+    scalars = write_shuffle(iter([("x", 1), ("y", 2.5)]), 1, portable_hash, None, keep)
     assert (type(scalars[0]) is not bytes) == keep  # in-process stores keep immutable scalars unpickled
-    mutable = write_shuffle(iter([("x", [1])]), 1, portable_hash, None, None, keep)
+    mutable = write_shuffle(iter([("x", [1])]), 1, portable_hash, None, keep)
     assert type(mutable[0]) is bytes  # anything mutable is always pickled (a private copy)
     assert pickle.loads(mutable[0]) == [("x", [1])]  # plain pickle reads the list of records

@@ -40,13 +40,8 @@ class ShuffleMapTask:
         split = rdd.partitions()[self.partition]
         p = dep.partitioner
         store = tc.env.shuffle_store
-        keep = getattr(store, "keeps_objects", False)
-        keyed = rdd._compute_const_pairs(split, tc)
-        if keyed is not None:  # (key, C) pairs: hand over the keys and C (see dstreams.fastpath)
-            buckets = write_shuffle(keyed[0], p.numPartitions, p.partitionFunc, dep.aggregator, keyed[1], keep)
-        else:
-            buckets = write_shuffle(rdd.iterator(split, tc), p.numPartitions, p.partitionFunc, dep.aggregator,
-                                    None, keep)
+        buckets = write_shuffle(rdd.iterator(split, tc), p.numPartitions, p.partitionFunc, dep.aggregator,
+                                store.keeps_objects)
         store.write(dep.shuffle_id, self.partition, buckets)
         return None
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..errors import FetchFailedError
-from ..fastpath import count_into, is_add, is_identity
+from ..fastpath import ConstPairs, count_into, is_add, is_identity
 from ..partitioner import portable_hash
 
 __all__ = ["Aggregator", "ShuffleStore", "MemoryShuffleStore", "write_shuffle", "read_shuffle",
@@ -128,6 +128,9 @@ def _merge_unique_sums(d: dict, keys: list, values: list) -> dict:
 
 class ShuffleStore(ABC):
     """Where map outputs live, one serialized bucket per (shuffle, map, reduce)."""
+
+    #: buckets of immutable scalars may stay unpickled (a store in the tasks' own process)
+    keeps_objects = False
 
     @abstractmethod
     def write(self, shuffle_id: int, map_id: int, buckets: list[bytes]) -> None:
@@ -296,15 +299,18 @@ def _bucket_columns(blob: Any) -> tuple[list, list] | None:
 
 
 def write_shuffle(records: Iterable, num_partitions: int, partition_func: Callable[[Any], int],
-                  aggregator: Aggregator | None, const: tuple | None = None,
-                  keep_objects: bool = False) -> list:
+                  aggregator: Aggregator | None, keep_objects: bool = False) -> list:
     """Return the buckets of one map task: records split by ``partition_func(k) % n``,
     pre-combined per key when the aggregator asks for map-side combine.
 
-    With ``const`` = ``(C,)`` the records are keys, each standing for the pair ``(key, C)``.
-    ``keep_objects`` lets buckets of immutable scalars stay unpickled (in-process stores).
+    Records given as a :class:`~dstreams.fastpath.ConstPairs` are taken as its keys and
+    constant. ``keep_objects`` lets buckets of immutable scalars stay unpickled (in-process
+    stores).
     """
     n = num_partitions
+    const: tuple | None = None
+    if type(records) is ConstPairs:
+        const, records = (records.value,), records.keys
     if aggregator is not None and aggregator.map_side_combine:
         d = combine_const(aggregator, records, const[0]) if const else combine_values(aggregator, records)
         keys, values = list(d), list(d.values())

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
-from ..fastpath import count_into
+from ..fastpath import ConstPairs, count_into
 from ..partitioner import Partitioner, portable_hash
 from ..storage.shuffle import key_hashes
 from ..storagelevel import StorageLevel
@@ -72,6 +72,8 @@ class _GroupValuesByPartition:
         self.n, self.func = n, func
 
     def __call__(self, iterator: Iterator) -> Iterator:
+        if type(iterator) is ConstPairs:
+            return self.with_const(iterator.keys, iterator.value)
         n, func = self.n, self.func
         groups: dict[int, dict] = {}
         for k, v in iterator:
@@ -87,7 +89,7 @@ class _GroupValuesByPartition:
                     vs.append(v)
         return ((pid, _NewData(g)) for pid, g in groups.items())
 
-    def with_const(self, index: int, keys: Iterator, value: Any) -> Iterator:
+    def with_const(self, keys: Iterator, value: Any) -> Iterator:
         """``self`` on the records ``(k, value)`` for each ``k`` in ``keys``: the keys are
         counted in C, and travel as counts (_NewCounts) that the reduce side turns into the
         same lists, ``[value] * count``."""
@@ -153,8 +155,7 @@ def _initial_maps(n: int, func: Callable, with_time: int | None) -> Callable:
 def _partition_new_data(batch: Any, n: int, func: Callable, grouper: type) -> Any:
     """Return (pid, _NewData) records partitioned so that pid i is in partition i."""
     g = grouper(n, func)
-    const_f = getattr(g, "with_const", None)
-    grouped = batch._mapPartitionsConst(g, const_f) if const_f is not None else batch.mapPartitions(g)
+    grouped = batch.mapPartitions(g)
     if batch.partitioner == Partitioner(n, func):
         # already partitioned by key the way the state is: every record of partition i has pid i,
         # so the groups are partitioned by pid without a shuffle
