@@ -9,27 +9,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
+
+from dstreams.testing import wait_until  # noqa: F401  (the one wait_until; tests import it from here too)
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_until(cond, timeout: float, what: str, interval: float = 0.02):
-    """Poll ``cond()`` until it returns a truthy value; fail with ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 class RedisServer:

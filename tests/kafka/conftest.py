@@ -7,9 +7,8 @@ import uuid
 import pytest
 
 from dstreams import Context
-from dstreams.streaming import ManualClock, StreamingContext
+from dstreams.testing import StreamRunner
 from tests.kafka.broker import KafkaBroker
-from tests.servers import wait_until
 
 
 @pytest.fixture(scope="session")
@@ -32,27 +31,7 @@ def ctx():
     c.stop()
 
 
-class ManualRunner:
-    """``run(n)``: advance a ManualClock by n batches and wait until they are all done."""
-
-    def __init__(self, ctx, batch: float = 0.5) -> None:
-        self.clock = ManualClock(0)
-        self.batch_ms = int(batch * 1000)
-        self.ssc = StreamingContext(ctx, batch, clock=self.clock)
-
-    def run(self, n: int, timeout: float = 60.0) -> None:
-        if self.ssc._state == "INITIALIZED":
-            self.ssc.start()
-        self.clock.advance(n * self.batch_ms)
-        last = self.clock.now_ms()
-        sch = self.ssc._scheduler
-        wait_until(lambda: (sch.last_completed or 0) >= last or self.ssc._error is not None, timeout,
-                   f"{n} batches")
-        if self.ssc._error is not None:
-            raise self.ssc._error
-
-    def stop(self) -> None:
-        self.ssc.stop(stopSparkContext=False)
+ManualRunner = StreamRunner  # run(n): advance a ManualClock by n batches, wait until they are done
 
 
 @pytest.fixture

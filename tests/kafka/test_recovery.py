@@ -11,7 +11,6 @@ import pytest
 from dstreams import Context
 from dstreams.kafka import KafkaUtils
 from dstreams.streaming import StreamingContext
-from tests.kafka.conftest import params
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.integration

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
+from dstreams.testing import wait_until
 
-def wait_for(cond: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
-    """Wait until ``cond()`` is true, failing the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.005)
+
+def wait_for(cond: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:
+    """Wait until ``cond()`` is true, failing the test after ``timeout`` seconds (dstreams.testing)."""
+    return wait_until(cond, timeout, what)
 
 
 def streaming_threads() -> list[str]:

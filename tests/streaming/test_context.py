@@ -169,7 +169,7 @@ def test_stop_from_inside_a_batch(runner):
     runner.ssc.start()
     runner.clock.advance(3 * runner.batch_ms)
     runner.ssc.awaitTermination(20)
-    assert runner.ssc._state == "STOPPED" and seen[0] == [1]
+    assert runner.ssc.getState() == "STOPPED" and seen[0] == [1]
     wait_for(lambda: not streaming_threads(), 10, "threads to end")
 
 
@@ -180,7 +180,7 @@ def _fails_in(runner, build):
     runner.clock.advance(3 * runner.batch_ms)
     with pytest.raises(Exception) as info:
         runner.ssc.awaitTermination(20)
-    assert runner.ssc._state == "STOPPED" and StreamingContext.getActive() is None
+    assert runner.ssc.getState() == "STOPPED" and StreamingContext.getActive() is None
     wait_for(lambda: not streaming_threads(), 10, "threads to end")
     return info.value
 

@@ -8,6 +8,7 @@ read from their beginning (or from the group's committed offset)."""
 from __future__ import annotations
 
 import logging
+import time
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -117,14 +118,24 @@ class DirectKafkaInputDStream(InputDStream):
         consumer = self._driver_consumer()
         timeout = metadata_timeout(self._sc)
         out = {}
+        deadline = time.monotonic() + timeout
         for tp in tps:
-            try:
-                out[tp] = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=timeout,
-                                                         cached=False)
-            except KafkaException as exc:
-                raise KafkaBrokersUnreachableError(
-                    f"the offsets of topic {tp.topic!r} partition {tp.partition} could not be had from "
-                    f"bootstrap.servers={self._servers()} within {timeout:.0f} s: {exc}") from None
+            while True:
+                left = max(0.1, deadline - time.monotonic())
+                try:
+                    out[tp] = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=left,
+                                                             cached=False)
+                    break
+                except KafkaException as exc:
+                    # a partition whose leader is being elected (a new topic, a broker restart)
+                    # answers with a retriable error: ask again until the deadline
+                    err = exc.args[0] if exc.args else None
+                    if err is not None and err.retriable() and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                        continue
+                    raise KafkaBrokersUnreachableError(
+                        f"the offsets of topic {tp.topic!r} partition {tp.partition} could not be had from "
+                        f"bootstrap.servers={self._servers()} within {timeout:.0f} s: {exc}") from None
         return out
 
     def _committed(self, tps: list[TopicAndPartition]) -> dict[TopicAndPartition, int]:

@@ -36,11 +36,14 @@ class StreamingContext:
 
     Examples
     --------
-    >>> ctx = Context("local[2]", "wordcount")                              # doctest: +SKIP
-    >>> ssc = StreamingContext(ctx, 1)
-    >>> lines = ssc.socketTextStream("localhost", 9999)
-    >>> lines.flatMap(str.split).countByValue().pprint()
-    >>> ssc.start(); ssc.awaitTermination()
+    A network word count (``nc -lk 9999`` feeds it)::
+
+        ctx = Context("local[2]", "wordcount")
+        ssc = StreamingContext(ctx, 1)
+        lines = ssc.socketTextStream("localhost", 9999)
+        lines.flatMap(str.split).countByValue().pprint()
+        ssc.start()
+        ssc.awaitTermination()
     """
 
     _activeContext: StreamingContext | None = None
@@ -212,6 +215,11 @@ class StreamingContext:
         return TransformedWithDStream(list(dstreams), lambda t, *rdds: transformFunc(list(rdds)))
 
     # ---- life cycle ----------------------------------------------------------------------
+    def getState(self) -> str:
+        """Return the context's state: ``"INITIALIZED"``, ``"ACTIVE"`` or ``"STOPPED"`` (Spark's
+        StreamingContextState)."""
+        return self._state
+
     def start(self) -> None:
         """Start the streams: the first batch is at the next multiple of the batch duration."""
         with StreamingContext._lock:

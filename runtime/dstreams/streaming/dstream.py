@@ -75,9 +75,14 @@ class DStream:
 
     Examples
     --------
-    >>> ssc = StreamingContext(ctx, 1)                                   # doctest: +SKIP
-    >>> counts = ssc.queueStream([["a b", "a"]]).flatMap(str.split).countByValue()
-    >>> counts.pprint()                                                  # doctest: +SKIP
+    >>> from dstreams import Context
+    >>> from dstreams.testing import StreamRunner
+    >>> with Context("local[2]", "doc") as sc, StreamRunner(sc) as runner:
+    ...     lines = runner.ssc.queueStream([["a b", "a"]])
+    ...     counts = runner.collect(lines.flatMap(str.split).countByValue(), sort=True)
+    ...     runner.run(1)
+    >>> counts
+    [[('a', 2), ('b', 1)]]
     """
 
     # attributes rebuilt after a restore instead of being pickled into the checkpoint
