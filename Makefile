@@ -7,7 +7,7 @@ MASTER ?= local[2]
 BATCHES ?= 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test unit bench clean
+.PHONY: help venv run test unit lint bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -25,6 +25,11 @@ run: venv ## run the streaming word count on local[N] (MASTER=..., BATCHES=n to 
 
 test: venv ## run the whole test suite (starts the servers it needs itself)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv ## ruff (pyflakes, pycodestyle, bugbear, docstrings), mypy and the import-linter layers
+	$(VENV)/bin/ruff check runtime operator tests bench examples
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 unit: venv ## run the unit tests only (no servers)
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)

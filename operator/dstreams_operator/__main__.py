@@ -10,6 +10,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the operator (kopf, standalone) with these arguments; return the exit code."""
     from kopf.cli import main as kopf_main
     args = list(sys.argv[1:] if argv is None else argv)
     if not any(a in ("-n", "--namespace", "-A", "--all-namespaces") or a.startswith("--namespace=")

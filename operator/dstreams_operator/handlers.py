@@ -41,6 +41,7 @@ def _now() -> dt.datetime:
 
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
+    """Set kopf's settings at start-up: progress storage, posting of Events, the Redis probe."""
     settings.persistence.finalizer = f"{GROUP}/finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
@@ -66,6 +67,7 @@ class _QuietPodEvents(logging.Filter):
 
 @kopf.on.cleanup()
 def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    """Close the Redis clients when the operator stops."""
     if getattr(memo, "redis", None) is not None:
         memo.redis.close()
 

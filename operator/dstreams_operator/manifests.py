@@ -43,14 +43,17 @@ APP_MOUNT = "/app"
 
 
 def driver_name(job: Job) -> str:
+    """Return the driver pod's name."""
     return f"{job.name}-driver"
 
 
 def service_name(job: Job) -> str:
+    """Return the name of the Service in front of the driver's UI."""
     return f"{job.name}-ui"
 
 
 def executor_prefix(job: Job) -> str:
+    """Return the prefix of the executor pods' names (a random suffix follows)."""
     return f"{job.name}-exec-"
 
 
@@ -62,6 +65,7 @@ def owner_reference(job: Job) -> dict[str, Any]:
 
 
 def selector_labels(job: Job, role: str | None = None) -> dict[str, str]:
+    """Return the labels that select the job's pods (of one role, when given)."""
     labels = {LABEL_JOB: job.name}
     if role:
         labels[LABEL_ROLE] = role

@@ -122,6 +122,7 @@ class RedisView:
 
 @dataclass(frozen=True)
 class Observed:
+    """What the operator sees of a job: its status, its pods, its Service and its Redis."""
     pods: tuple[PodView, ...] = ()
     service: bool = False
     redis: RedisView | None = None          # None: not checked (suspended, finished)
@@ -132,6 +133,7 @@ class Observed:
 
 @dataclass(frozen=True)
 class CreatePod:
+    """Action: create this pod (owned by the StreamJob)."""
     manifest: Mapping[str, Any]
 
     @property
@@ -141,6 +143,7 @@ class CreatePod:
 
 @dataclass(frozen=True)
 class DeletePod:
+    """Action: delete a pod, with a grace period, for a reason shown in the log."""
     name: str
     grace_seconds: int
     reason: str = ""
@@ -148,11 +151,13 @@ class DeletePod:
 
 @dataclass(frozen=True)
 class CreateService:
+    """Action: create the driver UI's Service."""
     manifest: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class DeleteService:
+    """Action: delete the driver UI's Service."""
     name: str
 
 
@@ -170,6 +175,7 @@ Action = CreatePod | DeletePod | CreateService | DeleteService | Emit
 
 @dataclass
 class Plan:
+    """What reconcile() decided: actions to carry out and the status to patch."""
     actions: list[Action] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)
     done: bool = False          # finalize(): the job may go
@@ -180,6 +186,7 @@ class Plan:
 
 
 def random_suffix() -> str:
+    """Return a short random suffix for an executor pod's name."""
     return secrets.token_hex(3)[:5]
 
 

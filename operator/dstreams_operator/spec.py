@@ -68,12 +68,14 @@ def redact_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class SecretRef:
+    """A key of a Secret (spec.*.passwordSecret, spec.checkpoint.credentialsSecret)."""
     name: str
     key: str
 
 
 @dataclass(frozen=True)
 class Application:
+    """spec.application: the image and the program the driver runs."""
     config_map: SecretRef | None = None   # name + key of a ConfigMap holding the file
     file: str | None = None
     module: str | None = None
@@ -90,6 +92,7 @@ class Application:
 
 @dataclass(frozen=True)
 class RestartPolicy:
+    """spec.restartPolicy: when and how soon a failed driver is restarted."""
     type: str = "OnFailure"
     backoff_seconds: int = 10
     max_backoff_seconds: int = 300
@@ -106,6 +109,7 @@ class RestartPolicy:
 
 @dataclass(frozen=True)
 class Driver:
+    """spec.driver: the driver pod's resources, UI port and grace period."""
     resources: Mapping[str, Any] = field(default_factory=dict)
     ui_port: int = 4040
     grace_seconds: int = 60
@@ -113,6 +117,7 @@ class Driver:
 
 @dataclass(frozen=True)
 class Executor:
+    """spec.executor: how many executor pods, their cores and resources."""
     instances: int = 2
     cores: int = 1
     resources: Mapping[str, Any] = field(default_factory=dict)
@@ -120,6 +125,7 @@ class Executor:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """spec.checkpoint: where checkpoints go (a URL) and the credentials for it."""
     url: str
     s3_endpoint: str | None = None
     s3_region: str | None = None

@@ -28,7 +28,8 @@ from .taskcontext import TaskContext
 SparkContext = Context  # so PySpark programs port by changing only their imports
 
 __all__ = [
-    "__version__", "Context", "SparkContext", "SparkConf", "ConfigError", "RDD", "Broadcast", "Accumulator", "AccumulatorParam", "StorageLevel",
+    "__version__", "Context", "SparkContext", "SparkConf", "ConfigError",
+    "RDD", "Broadcast", "Accumulator", "AccumulatorParam", "StorageLevel",
     "Partitioner", "portable_hash", "ResultIterable", "StatCounter", "TaskContext",
     "DStreamsError", "MasterURLError", "NotSerializableError", "InputPathNotFoundError",
     "OutputPathExistsError", "BlockNotFoundError", "JobAbortedError", "ContextStoppedError",

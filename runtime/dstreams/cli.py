@@ -139,6 +139,7 @@ def _configure_logging(level: str, fmt: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``dstreams`` command with ``argv`` (default sys.argv); return the exit code."""
     parser = argparse.ArgumentParser(
         prog="dstreams", description="Run DStream programs.",
         epilog="Application arguments go after '--': dstreams run app.py --master local[4] -- --batches 5")

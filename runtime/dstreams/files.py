@@ -159,9 +159,9 @@ def compute_splits(files: list[tuple[str, int]], min_partitions: int) -> list[Fi
 
 
 def read_lines(fs: Any, s: FileSlice, encoding: str | None = "utf-8") -> Iterator:
-    """Yield the lines of a split without their terminators, as Hadoop's LineRecordReader does.
+    r"""Yield the lines of a split without their terminators, as Hadoop's LineRecordReader does.
 
-    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``. A split owns every line that starts at or
+    Lines end at ``\n``, ``\r\n`` or a lone ``\r``. A split owns every line that starts at or
     before its end offset, except that a split not at the file's start skips the line it
     starts in (its predecessor reads that one): so a line crossing a boundary, or starting
     exactly at one, belongs to the earlier split. Yields ``str`` (or ``bytes`` when

@@ -724,7 +724,7 @@ class RDD:
                     n_try = min(max(n_try, 1), scanned * 4)
             left = num - len(items)
             parts = list(range(scanned, min(scanned + n_try, total)))
-            for res in self._run(lambda tc, it: list(itertools.islice(it, left)), parts):
+            for res in self._run(lambda tc, it, left=left: list(itertools.islice(it, left)), parts):
                 items.extend(res)
             scanned += n_try
         return items[:num]

@@ -165,6 +165,7 @@ class ParallelCollectionRDD(RDD):
 
 
 class EmptyRDD(RDD):
+    """An RDD without partitions (Context.emptyRDD)."""
     def _get_partitions(self) -> list:
         return []
 
@@ -472,6 +473,7 @@ class CoalescedRDD(RDD):
 
 
 class ZippedRDD(RDD):
+    """Pairs the i-th elements of two RDDs with the same partitions (RDD.zip)."""
     def __init__(self, a: RDD, b: RDD) -> None:
         self.a, self.b = a, b
         super().__init__(a.ctx, [OneToOneDependency(a), OneToOneDependency(b)])
@@ -492,6 +494,7 @@ class ZippedRDD(RDD):
 
 
 class CartesianRDD(RDD):
+    """Every pair of an element of one RDD and one of another (RDD.cartesian)."""
     def __init__(self, a: RDD, b: RDD) -> None:
         self.a, self.b = a, b
         nb = b.getNumPartitions()

@@ -168,7 +168,7 @@ def test_keys_are_namespaced_bounded_and_deleted_on_stop(redis_server, monkeypat
     prefix = f"dstreams:{ctx.applicationId}:".encode()
     try:
         sizes = []
-        for i in range(40):
+        for _ in range(40):
             rdd = ctx.parallelize(range(100), 4).map(lambda x: (x % 10, x)).reduceByKey(lambda a, b: a + b)
             assert len(rdd.collect()) == 10
             del rdd

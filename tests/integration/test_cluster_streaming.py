@@ -224,7 +224,7 @@ def test_keys_stay_bounded_over_many_batches(cluster, redis_server, tmp_path):
         for round_ in range(12):
             n = len(done)
             server.send([f"w{round_} x y"] * 10)
-            wait_until(lambda: len(done) >= n + 5, 30, "five more batches")
+            wait_until(lambda n=n: len(done) >= n + 5, 30, "five more batches")
             sizes.append(len(list(r.scan_iter(match=prefix + b"*"))))
     finally:
         ssc.stop(stopSparkContext=False)

@@ -116,7 +116,7 @@ def test_queue_stream_stores_a_batch_ahead_and_drops_it_when_done(ctx):
         ssc.start()
         for k in range(1, 5):
             clock.advance(1000)
-            wait_until(lambda: ssc._scheduler.last_completed == k * 1000, 20, f"batch {k}")
+            wait_until(lambda k=k: ssc._scheduler.last_completed == k * 1000, 20, f"batch {k}")
         assert [s for s, _, _ in seen] == [sum(x) for x in lists]
         for k, (_, rdd, stored) in enumerate(seen):
             # while a batch runs the store holds its data (and, but for the last, no other's)

@@ -69,7 +69,7 @@ class LocalCluster:
             except RedisUnavailableError:
                 if self._redis.poll() is not None or time.monotonic() > deadline:
                     tail = open(log_path).read()[-2000:] if os.path.exists(log_path) else ""
-                    raise RedisUnavailableError(f"redis-server did not start on port {port}:\n{tail}")
+                    raise RedisUnavailableError(f"redis-server did not start on port {port}:\n{tail}") from None
                 time.sleep(0.05)
 
     def start_executors(self) -> None:

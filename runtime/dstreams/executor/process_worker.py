@@ -139,6 +139,7 @@ def serve(conn: Connection, worker_id: str, app_id: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run a local-processes worker on the socket passed by the driver; return the exit code."""
     fd, worker_id, app_id = int(argv[0]), argv[1], argv[2]
     if not follow_parent():
         return 1  # the driver died before this process asked to die with it

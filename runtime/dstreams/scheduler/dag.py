@@ -191,7 +191,7 @@ class DAGScheduler:
         for r in _stage_rdds(rdd, through_persisted):
             r._republish(store)
 
-    def _forget_outputs(self, lost: list[FetchFailedError]) -> None:
+    def _forget_outputs(self, lost: list[FetchFailedError | StoredBlockLostError]) -> None:
         """Forget the reported map outputs and every other output of those shuffles that the
         store no longer has (a store that lost one output has usually lost more)."""
         store = self.backend.env.shuffle_store
@@ -207,7 +207,7 @@ class DAGScheduler:
             log.info("fetch failure in shuffle %d: recomputing map outputs %s", sid, sorted(gone))
             done -= gone
 
-    def _run_stage(self, stage_id: int, tasks: list) -> tuple[dict[int, Any], list[FetchFailedError]]:
+    def _run_stage(self, stage_id: int, tasks: list) -> tuple[dict[int, Any], list[FetchFailedError | StoredBlockLostError]]:
         """Run tasks, retrying failed attempts; return ({partition: value}, fetch failures)."""
         backend = self.backend
         futures: dict[Future, Any] = {}
@@ -217,7 +217,7 @@ class DAGScheduler:
         results: dict[int, Any] = {}
         failures: dict[int, int] = defaultdict(int)
         losses: dict[int, int] = defaultdict(int)
-        lost: list[FetchFailedError] = []
+        lost: list[FetchFailedError | StoredBlockLostError] = []
         fatal: tuple[Any, TaskResult] | None = None
         try:
             while futures:

@@ -101,7 +101,7 @@ class CheckpointWriter:
         self._seq = start_seq if start_seq is not None else (existing[0][0] if existing else 0)
         # (url, refs) of the retained files, oldest first
         self._retained: deque[tuple[str, frozenset[str]]] = deque()
-        for seq, url in reversed(existing):
+        for _seq, url in reversed(existing):
             try:
                 refs = frozenset(_load(url).get("refs", ()))
             except Exception:  # noqa: BLE001 - unreadable: keeps no RDD checkpoint alive

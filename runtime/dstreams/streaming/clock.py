@@ -19,6 +19,7 @@ class Clock:
 
 
 class SystemClock(Clock):
+    """The wall clock (the default of a StreamingContext)."""
     def now_ms(self) -> int:
         return int(time.time() * 1000)
 

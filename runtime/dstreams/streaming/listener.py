@@ -231,6 +231,7 @@ class _Event:
 
 
 class StreamingListenerStreamingStarted(_Event):
+    """The streaming context started (onStreamingStarted)."""
     _callback = "onStreamingStarted"
 
     def __init__(self, time: int) -> None:
@@ -249,14 +250,17 @@ class _BatchEvent(_Event):
 
 
 class StreamingListenerBatchSubmitted(_BatchEvent):
+    """A batch's jobs were submitted (onBatchSubmitted)."""
     _callback = "onBatchSubmitted"
 
 
 class StreamingListenerBatchStarted(_BatchEvent):
+    """A batch started processing (onBatchStarted)."""
     _callback = "onBatchStarted"
 
 
 class StreamingListenerBatchCompleted(_BatchEvent):
+    """A batch finished processing (onBatchCompleted)."""
     _callback = "onBatchCompleted"
 
 
@@ -269,10 +273,12 @@ class _OutputEvent(_Event):
 
 
 class StreamingListenerOutputOperationStarted(_OutputEvent):
+    """An output operation of a batch started (onOutputOperationStarted)."""
     _callback = "onOutputOperationStarted"
 
 
 class StreamingListenerOutputOperationCompleted(_OutputEvent):
+    """An output operation of a batch ended (onOutputOperationCompleted)."""
     _callback = "onOutputOperationCompleted"
 
 
@@ -285,14 +291,17 @@ class _ReceiverEvent(_Event):
 
 
 class StreamingListenerReceiverStarted(_ReceiverEvent):
+    """A receiver started (onReceiverStarted)."""
     _callback = "onReceiverStarted"
 
 
 class StreamingListenerReceiverError(_ReceiverEvent):
+    """A receiver reported an error (onReceiverError)."""
     _callback = "onReceiverError"
 
 
 class StreamingListenerReceiverStopped(_ReceiverEvent):
+    """A receiver stopped (onReceiverStopped)."""
     _callback = "onReceiverStopped"
 
 
