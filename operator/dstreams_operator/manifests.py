@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dstreams.protocol import DEFAULT_HASH_SEED, Env
+
 from .spec import GROUP, KIND, VERSION, Job
 
 __all__ = [
@@ -116,6 +118,8 @@ def pod_env(job: Job, role: str) -> list[dict[str, Any]]:
         {"name": "DSTREAMS_BATCH_INTERVAL", "value": _fmt_seconds(job.batch_interval)},
         {"name": "DSTREAMS_JOB_NAME", "value": job.name},
         {"name": "DSTREAMS_JOB_NAMESPACE", "value": job.namespace},
+        # keys must hash alike in the driver and every executor, whatever image they run
+        {"name": Env.HASH_SEED, "value": DEFAULT_HASH_SEED},
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
     ]

@@ -11,6 +11,7 @@ import threading
 import time
 
 from .config import set_launch_settings
+from .protocol import DEFAULT_HASH_SEED
 from .master import parse_master
 from .errors import MasterURLError
 
@@ -140,6 +141,7 @@ def _configure_logging(level: str, fmt: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``dstreams`` command with ``argv`` (default sys.argv); return the exit code."""
+    from_command_line = argv is None
     parser = argparse.ArgumentParser(
         prog="dstreams", description="Run DStream programs.",
         epilog="Application arguments go after '--': dstreams run app.py --master local[4] -- --batches 5")
@@ -189,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     if ns.command == "status":
         return _status(ns.master, ns.app_id)
     if ns.command == "executor":
+        if not os.environ.get("PYTHONHASHSEED", "").isdigit() and from_command_line:
+            # keys must hash alike in every executor (PySpark fixes its workers' seed too): run
+            # again with the seed the application's drivers give their executors
+            env = dict(os.environ, PYTHONHASHSEED=DEFAULT_HASH_SEED)
+            os.execve(sys.executable, [sys.executable, "-m", "dstreams.cli", *sys.argv[1:]], env)
         from .executor.redisconn import RedisUnavailableError
         from .executor.worker import main as executor_main
         try:

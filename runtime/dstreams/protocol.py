@@ -15,6 +15,7 @@ All keys of an application live under ``dstreams:{app_id}:``:
                           executor, drained by the driver when it builds a batch
 - ``receivers-stop``      the driver session whose receivers must stop
 - ``progress``            the streaming driver's progress record (below), read by the operator
+- ``hashseed``            the PYTHONHASHSEED every executor of the app must run with
 - ``block:*``, ``shuffle:*``  data (storage.redis_store)
 
 The progress record is a JSON object::
@@ -30,7 +31,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 __all__ = ["key_prefix", "Keys", "ExecutorInfo", "STOP", "KEPT_KEYS", "progress_key", "lease_key",
-           "new_progress", "rfc3339", "Env"]
+           "new_progress", "rfc3339", "Env", "hash_seed", "DEFAULT_HASH_SEED"]
 
 STOP = b"__stop__"
 #: keys that outlive the application (they expire instead) so the operator can read how it ended
@@ -72,6 +73,7 @@ class Keys:
         self.results = self.prefix + "results"
         self.receivers_stop = self.prefix + "receivers-stop"
         self.progress = progress_key(app_id)
+        self.hashseed = self.prefix + "hashseed"
 
     def heartbeat(self, executor_id: str) -> str:
         return f"{self.prefix}hb:{executor_id}"
@@ -113,6 +115,23 @@ def new_progress(now_ms: int) -> dict[str, Any]:
             "totalDelayMs": 0, "batchesCompleted": 0, "message": "", "updatedAt": rfc3339(now_ms)}
 
 
+#: the seed of str/bytes hashing in every process that runs tasks, as PySpark fixes it for its
+#: workers: keys whose hash() depends on it (dataclasses, tuples of strings) must land in the
+#: same partition whichever process hashes them
+DEFAULT_HASH_SEED = "0"
+
+
+def hash_seed(environ: Any) -> str:
+    """Return the PYTHONHASHSEED task processes run with: this process's when it is a number,
+    else the default (``"0"``).
+
+    >>> hash_seed({"PYTHONHASHSEED": "42"}), hash_seed({}), hash_seed({"PYTHONHASHSEED": "random"})
+    ('42', '0', '0')
+    """
+    value = str(environ.get("PYTHONHASHSEED", "")).strip()
+    return value if value.isdigit() else DEFAULT_HASH_SEED
+
+
 class Env:
     """Names of the environment variables the CLI, the executors and the operator's pods use."""
 
@@ -131,5 +150,6 @@ class Env:
     LOG_LEVEL = "DSTREAMS_LOG_LEVEL"
     LOG_FORMAT = "DSTREAMS_LOG_FORMAT"
     PARENT_PID = "DSTREAMS_PARENT_PID"
+    HASH_SEED = "PYTHONHASHSEED"
     #: ``DSTREAMS_CONF_<key>=<value>`` sets conf key ``<key>`` (e.g. ``DSTREAMS_CONF_dstreams.ui.port``)
     CONF_PREFIX = "DSTREAMS_CONF_"

@@ -25,7 +25,7 @@ from ..scheduler.slots import Lost, Send, TaskSlots
 from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
-from ..protocol import STOP, Env, Keys
+from ..protocol import STOP, Env, Keys, hash_seed
 from .appkeys import delete_app_keys
 from .channels import RedisProgressSink, RedisReceiverChannel
 from .launcher import LocalCluster
@@ -89,6 +89,7 @@ class RedisBackend(SchedulerBackend):
                 f"{other.decode() if other else '?'}) on Redis {redact(self.redis_url)}; stop it or use another app id")
         pipe = self.r.pipeline(transaction=False)
         pipe.set(self.keys.epoch, self.session)
+        pipe.set(self.keys.hashseed, hash_seed(os.environ))  # executors check theirs against it
         pipe.delete(self.keys.results)  # leftovers of a previous driver of this app
         pipe.execute()
         for eid in self.r.smembers(self.keys.executors):
@@ -216,6 +217,7 @@ class RedisBackend(SchedulerBackend):
                   "re-publishing stages and rescheduling running tasks")
         pipe = self.r.pipeline(transaction=False)
         pipe.set(self.keys.epoch, self.session)
+        pipe.set(self.keys.hashseed, hash_seed(os.environ))
         pipe.set(self.keys.driver, self.session, px=int(self.heartbeat_ttl * 1000) + 2000)
         for key, payload in list(self._payloads.items()):
             pipe.set(self.keys.stage(key), payload)

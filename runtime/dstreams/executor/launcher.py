@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 
+from ..protocol import Env, hash_seed
 from .redisconn import RedisUnavailableError, connect
 from .spawner import PARENT_PID_ENV, Spawner, die_with_parent
 
@@ -82,6 +83,7 @@ class LocalCluster:
         env = dict(os.environ)
         env.update(self.environ)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
+        env[Env.HASH_SEED] = hash_seed(os.environ)  # every executor hashes keys alike
         env[PARENT_PID_ENV] = str(os.getpid())  # the executor asks to die with this thread
         with open(os.path.join(self._dir, f"{eid}.log"), "wb") as log_file:
             return subprocess.Popen(

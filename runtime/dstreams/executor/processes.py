@@ -21,6 +21,7 @@ from concurrent.futures import Future, wait
 from multiprocessing.connection import Connection
 
 from ..errors import DStreamsError, TaskLostError
+from ..protocol import Env, hash_seed
 from ..scheduler.backend import SchedulerBackend
 from ..scheduler.slots import Send, TaskSlots
 from ..scheduler.task import ResultTask, ShuffleMapTask, TaskResult, pickle_stage, settle
@@ -132,6 +133,7 @@ class ProcessBackend(SchedulerBackend):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")])
         env[PARENT_PID_ENV] = str(os.getpid())  # the worker asks to die with this thread
+        env[Env.HASH_SEED] = hash_seed(os.environ)  # every worker hashes keys alike
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "dstreams.executor.process_worker", str(theirs.fileno()), wid, self.app_id],

@@ -11,6 +11,7 @@ import os
 import pickle
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -18,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..config import Settings
+from ..errors import DStreamsError
 from ..scheduler.task import encode_result, run_shipped_task
 from ..storage.redis_store import Codec, RedisBlockStore, RedisShuffleStore
 from ..taskcontext import ExecutorEnv
@@ -25,9 +27,14 @@ from ..protocol import STOP, ExecutorInfo, Keys
 from .redisconn import connect
 from .spawner import follow_parent
 
-__all__ = ["Executor", "main"]
+__all__ = ["Executor", "main", "HashSeedMismatchError"]
 
 log = logging.getLogger("dstreams.executor")
+
+
+class HashSeedMismatchError(DStreamsError):
+    """The executor hashes keys with another PYTHONHASHSEED than the application's other
+    executors: a key would land in different partitions depending on who hashed it."""
 
 
 class Executor:
@@ -45,6 +52,7 @@ class Executor:
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec),
                                executor_id=self.executor_id)
         self._stages: dict[str, Any] = {}
+        self._seed_checked = False
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(self.cores, thread_name_prefix="dstreams-task") if self.cores > 1 else None
         self.info = pickle.dumps(ExecutorInfo(self.executor_id, socket.gethostname(), os.getpid(), self.cores))
@@ -64,6 +72,23 @@ class Executor:
                 log.warning("heartbeat failed: %s", exc)
 
     # -- tasks -----------------------------------------------------------------------------
+    def check_hash_seed(self) -> None:
+        """Compare this process's PYTHONHASHSEED with the one the driver published; raise
+        HashSeedMismatchError when they differ (nothing to compare before a driver started)."""
+        if self._seed_checked:
+            return
+        want = self.r.get(self.keys.hashseed)
+        if want is None:
+            return
+        mine = os.environ.get("PYTHONHASHSEED", "random")
+        if want.decode() != mine:
+            raise HashSeedMismatchError(
+                f"executor {self.executor_id} runs with PYTHONHASHSEED={mine} but application "
+                f"{self.keys.app_id!r} hashes keys with PYTHONHASHSEED={want.decode()}: start it with "
+                f"PYTHONHASHSEED={want.decode()} (`dstreams executor` sets it when it is not set; the runtime "
+                f"image sets 0)")
+        self._seed_checked = True
+
     def _stage(self, stage_key: str) -> Any:
         stage = self._stages.get(stage_key)
         if stage is None:
@@ -83,6 +108,7 @@ class Executor:
 
     def run(self) -> None:
         """Serve tasks until the driver says stop (or SIGTERM)."""
+        self.check_hash_seed()
         self._beat()
         hb = threading.Thread(target=self._heartbeat_loop, name="dstreams-heartbeat", daemon=True)
         hb.start()
@@ -101,6 +127,7 @@ class Executor:
                 message = item[1]
                 if message == STOP:
                     break
+                self.check_hash_seed()  # the driver may have started after this executor
                 if self._pool is not None:
                     self._pool.submit(self._run, message)
                 else:
@@ -135,6 +162,11 @@ def main(redis_url: str, app_id: str, executor_id: str | None = None, cores: int
 
     signal.signal(signal.SIGTERM, on_term)
     started = time.time()
-    ex.run()
+    try:
+        ex.run()
+    except HashSeedMismatchError as exc:
+        log.error("%s", exc)
+        print(f"dstreams executor: {exc}", file=sys.stderr)
+        return 2
     log.info("executor %s stopped after %.1fs", ex.executor_id, time.time() - started)
     return 0
