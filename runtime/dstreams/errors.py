@@ -16,6 +16,8 @@ __all__ = [
     "ContextUsedInTaskError",
     "TaskLostError",
     "StorageAccessError",
+    "UserStopIterationError",
+    "TaskExitError",
 ]
 
 
@@ -98,3 +100,13 @@ class TaskLostError(DStreamsError):
 
 class StorageAccessError(DStreamsError, OSError):
     """A checkpoint or output URL cannot be used (unreachable endpoint, bad credentials, no bucket)."""
+
+
+class UserStopIterationError(DStreamsError, RuntimeError):
+    """A user function raised StopIteration where it would have ended a partition early
+    (inside map or filter): the task fails instead of silently dropping records."""
+
+
+class TaskExitError(DStreamsError):
+    """User code called sys.exit() inside a task: the task fails (and is retried) as if it had
+    raised an exception."""

@@ -27,6 +27,7 @@ from .fastpath import ConstPairs, const_pair
 from .storage.shuffle import Aggregator, combine_const, combine_values, merge_combiners
 from .scheduler.task import shipped_as_stored
 from .storagelevel import StorageLevel
+from .userfunc import fail_on_stopiteration
 
 __all__ = ["RDD"]
 
@@ -280,18 +281,21 @@ class RDD:
         if const is not None:  # f is lambda x: (x, C): pair in C (dstreams.fastpath)
             c = const[0]
             return _impl().PipelinedRDD(self, lambda _, it: ConstPairs(it, c), preservesPartitioning)
-        return _impl().PipelinedRDD(self, lambda _, it: map(f, it), preservesPartitioning)
+        g = fail_on_stopiteration(f)
+        return _impl().PipelinedRDD(self, lambda _, it: map(g, it), preservesPartitioning)
 
     def flatMap(self, f: Callable[[Any], Iterable], preservesPartitioning: bool = False) -> "RDD":
         """Return a new RDD of all elements of ``f(x)`` for each element."""
         check_serializable(f)
         chain = itertools.chain.from_iterable
-        return _impl().PipelinedRDD(self, lambda _, it: chain(map(f, it)), preservesPartitioning)
+        g = fail_on_stopiteration(f)
+        return _impl().PipelinedRDD(self, lambda _, it: chain(map(g, it)), preservesPartitioning)
 
     def filter(self, f: Callable[[Any], bool]) -> "RDD":
         """Return a new RDD of the elements for which ``f`` is true."""
         check_serializable(f)
-        return _impl().PipelinedRDD(self, lambda _, it: filter(f, it), True)
+        g = fail_on_stopiteration(f)
+        return _impl().PipelinedRDD(self, lambda _, it: filter(g, it), True)
 
     def glom(self) -> "RDD":
         """Return an RDD with each partition turned into one list."""

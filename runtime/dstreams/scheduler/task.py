@@ -12,7 +12,7 @@ from typing import Any
 
 import cloudpickle
 
-from ..errors import DStreamsError, FetchFailedError
+from ..errors import DStreamsError, FetchFailedError, TaskExitError
 from ..serialization import dumps
 from ..storage.shuffle import write_shuffle
 from ..taskcontext import ExecutorEnv, TaskContext
@@ -103,8 +103,13 @@ def run_task(task: ShuffleMapTask | ResultTask, env: ExecutorEnv) -> TaskResult:
     except FetchFailedError as exc:
         res.fetch_failed = exc
     except BaseException as exc:  # noqa: BLE001 - any user error fails this attempt only
-        res.error = exc
         res.traceback = traceback.format_exc()
+        if isinstance(exc, SystemExit):
+            # sys.exit() in user code fails the task; it must not end the driver or an executor
+            err = TaskExitError(f"the task called sys.exit({exc.code!r})")
+            err.__cause__ = exc
+            exc = err
+        res.error = exc
     finally:
         TaskContext._set(None)
         res.duration = time.perf_counter() - start
