@@ -141,6 +141,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dstreams.executor.heartbeatTimeout", 3.0, "seconds", "an executor without a heartbeat this long is lost"),
     Setting("dstreams.executor.instances", 0, "int", "executors a redis:// driver expects", "spark.executor.instances"),
     Setting("dstreams.executor.startTimeout", 60.0, "seconds", "how long local-cluster waits for its executors"),
+    Setting("dstreams.executor.registrationTimeout", 300.0, "seconds",
+            "tasks waiting this long with no executor at all fail, saying how to start executors"),
     Setting("dstreams.driver.leaseWait", None, "seconds", "how long a new driver waits for a dead one's lease"),
     Setting("dstreams.local.dir", None, "str", "scratch directory of the driver and local workers", "spark.local.dir"),
     Setting("dstreams.streaming.blockInterval", 0.2, "seconds", "receivers cut a block this often",

@@ -36,6 +36,10 @@ __all__ = ["RedisBackend", "LocalCluster", "ExecutorLostError", "make_backend"]
 log = logging.getLogger("dstreams.cluster")
 
 
+class NoExecutorsError(DStreamsError):
+    """Tasks waited longer than dstreams.executor.registrationTimeout with no executor."""
+
+
 class DriverConflictError(DStreamsError):
     """Another live driver already runs this application id on the same Redis."""
 
@@ -56,6 +60,9 @@ class RedisBackend(SchedulerBackend):
         self.expected = expected_executors
         self.launcher = launcher
         self.heartbeat_ttl = float(conf.value("dstreams.executor.heartbeatTimeout"))
+        self.registration_timeout = float(conf.value("dstreams.executor.registrationTimeout"))
+        self._waiting_since: float | None = None
+        self._warned_at = 0.0
         self._lock = threading.Lock()
         self._slots = TaskSlots()
         self._payloads: dict[str, bytes] = {}
@@ -236,10 +243,37 @@ class RedisBackend(SchedulerBackend):
                     log.error("another driver took over application %s", self.keys.app_id)
                 self.r.set(self.keys.driver, self.session, px=int(self.heartbeat_ttl * 1000) + 2000)
                 self._refresh_executors()
+                self._check_waiting()
                 if self.launcher is not None:
                     self.launcher.restart_dead()
             except Exception as exc:  # noqa: BLE001 - keep monitoring through Redis hiccups
                 log.warning("monitor: %s", exc)
+
+    def _check_waiting(self) -> None:
+        """Tasks waiting with no executor at all: warn every few seconds, and fail them once the
+        registration timeout passed (the message says how to start executors)."""
+        with self._lock:
+            waiting = len(self._slots) > 0 and not self._slots.executor_ids()
+        now = time.monotonic()
+        if not waiting:
+            self._waiting_since = None
+            return
+        if self._waiting_since is None:
+            self._waiting_since = self._warned_at = now
+            return
+        how = (f"start executors with `dstreams executor --master {redact(self.redis_url)} "
+               f"--app-id {self.keys.app_id}`")
+        waited = now - self._waiting_since
+        if waited >= self.registration_timeout:
+            with self._lock:
+                pending = self._slots.drain()
+            _fail(pending, NoExecutorsError(
+                f"no executor registered for application {self.keys.app_id!r} on Redis "
+                f"{redact(self.redis_url)} within {self.registration_timeout:g}s "
+                f"(dstreams.executor.registrationTimeout): {how}"))
+        elif now - self._warned_at >= 5.0:
+            self._warned_at = now
+            log.warning("tasks wait for executors: none registered for %.0fs; %s", waited, how)
 
     # -- capabilities ------------------------------------------------------------------------
     def receiver_channel(self) -> RedisReceiverChannel:

@@ -34,12 +34,25 @@ def connect(url: str, timeout: float = 5.0) -> Any:
     if password and redact(url) == url:  # a password from a Secret, for a URL that has none
         extra["password"] = password
     try:
+        # the first PING with a read timeout too: a port that accepts and never answers fails here
+        probe = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout, **extra)
+        try:
+            probe.ping()
+        finally:
+            probe.close()
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout, health_check_interval=30, **extra)
-        client.ping()
     except redis.AuthenticationError as exc:
         raise RedisUnavailableError(f"Redis at {redact(url)} rejected the credentials: {exc}") from exc
-    except (redis.ConnectionError, redis.TimeoutError, OSError, ValueError) as exc:
+    except redis.TimeoutError as exc:
+        raise RedisUnavailableError(
+            f"{redact(url)} accepted the connection but did not answer PING within {timeout:g}s: "
+            f"is it a Redis server?") from exc
+    except (redis.ConnectionError, OSError, ValueError) as exc:
         raise RedisUnavailableError(f"cannot reach Redis at {redact(url)}: {exc}") from exc
     except redis.ResponseError as exc:
         raise RedisUnavailableError(f"Redis at {redact(url)} answered with an error: {exc}") from exc
+    except redis.RedisError as exc:  # e.g. InvalidResponse: something else listens there
+        raise RedisUnavailableError(
+            f"{redact(url)} does not speak the Redis protocol (is it a Redis server? an HTTP or other "
+            f"service on that port?): {type(exc).__name__}: {exc}") from exc
     return client
