@@ -1,0 +1,25 @@
+"""dstreams.mllib: pyspark.mllib's algorithms on numpy, for batch RDDs and DStreams.
+
+The modules and names are PySpark's (``pip install 'dstreams[ml]'`` installs numpy):
+
+- ``linalg``: ``Vectors``, ``DenseVector``, ``SparseVector``
+- ``regression``: ``LabeledPoint``, ``LinearRegressionWithSGD`` (and Ridge/Lasso),
+  ``StreamingLinearRegressionWithSGD``
+- ``classification``: ``LogisticRegressionWithSGD``, ``SVMWithSGD``,
+  ``StreamingLogisticRegressionWithSGD``
+- ``clustering``: ``KMeans``, ``KMeansModel``, ``StreamingKMeans``, ``StreamingKMeansModel``
+- ``feature``: ``StandardScaler``, ``HashingTF``
+- ``util``: ``streamingAlgorithms(ssc)`` (the algorithms of a context recreated from a checkpoint)
+- ``errors``: the exception classes
+
+The update rules of the streaming algorithms are MLlib's (see each module's docstring), so
+the same data gives the same models as pyspark.mllib within float tolerance.
+"""
+from __future__ import annotations
+
+from .errors import (DimensionMismatchError, EmptyDatasetError, InvalidLabelError, InvalidParameterError,
+                     MLlibError, ModelNotInitializedError, NumpyMissingError)
+
+__all__ = ["linalg", "regression", "classification", "clustering", "feature", "util", "errors",
+           "MLlibError", "NumpyMissingError", "ModelNotInitializedError", "DimensionMismatchError",
+           "InvalidLabelError", "EmptyDatasetError", "InvalidParameterError"]

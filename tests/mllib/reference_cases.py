@@ -1,0 +1,97 @@
+"""Training cases run both on pyspark.mllib (to record expectations) and on dstreams.mllib.
+
+    pip install 'dstreams[bench]'      # pyspark 3.5.9; Java 17+
+    PYSPARK_PYTHON=$(which python) python tests/mllib/reference_cases.py > tests/mllib/pyspark_expected.json
+
+``run_cases(sc, package)`` takes a SparkContext (or dstreams Context) and the name of the
+package ("pyspark.mllib" or "dstreams.mllib") and returns plain numbers, so both libraries
+run exactly the same calls.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+
+def _floats(x: Any) -> list:
+    return np.asarray(x, dtype=float).tolist()
+
+
+def run_cases(sc: Any, package: str) -> dict:
+    clustering = importlib.import_module(package + ".clustering")
+    regression = importlib.import_module(package + ".regression")
+    classification = importlib.import_module(package + ".classification")
+    feature = importlib.import_module(package + ".feature")
+    linalg = importlib.import_module(package + ".linalg")
+    LP = regression.LabeledPoint
+    out: dict = {}
+
+    def km(centers, weights, data, decay, unit):
+        m = clustering.StreamingKMeansModel(centers, weights)
+        m.update(sc.parallelize(data, 1), decay, unit)
+        return {"centers": _floats(m.centers), "weights": _floats(m.clusterWeights)}
+
+    pts = [[0.0, 0.0], [1.0, 0.0], [10.0, 10.0], [0.0, 1.0], [9.0, 11.0]]
+    out["km_batches"] = km([[0.0, 0.5], [8.0, 8.0]], [2.0, 1.0], pts, 0.5, "batches")
+    out["km_points"] = km([[0.0, 0.5], [8.0, 8.0]], [2.0, 1.0], pts, 0.9, "points")
+    out["km_dying"] = km([[0.0, 0.0], [100.0, 100.0]], [1.0, 1e-9], [[1.0, 1.0]], 1.0, "batches")
+    out["km_empty"] = km([[0.0, 0.0], [5.0, 5.0]], [4.0, 2.0], [], 0.5, "batches")
+    out["km_random"] = _floats(clustering.StreamingKMeans(3).setRandomCenters(2, 1.0, 42).latestModel().centers)
+
+    def lm(m):
+        return {"weights": _floats(m.weights.toArray()), "intercept": float(m.intercept)}
+
+    lin = [LP(1.0, [1.0, 2.0]), LP(2.0, [2.0, 1.0]), LP(3.0, [3.0, 3.0]), LP(0.5, [0.0, 1.0])]
+    rdd = sc.parallelize(lin, 1)
+    LR = regression.LinearRegressionWithSGD
+    out["lin_plain"] = lm(LR.train(rdd, iterations=5, step=0.1))
+    out["lin_intercept"] = lm(LR.train(rdd, iterations=5, step=0.1, intercept=True))
+    out["lin_l2"] = lm(LR.train(rdd, iterations=5, step=0.1, regParam=0.5, regType="l2", initialWeights=[0.5, -0.5]))
+    out["lin_l1"] = lm(LR.train(rdd, iterations=5, step=0.1, regParam=0.5, regType="l1", initialWeights=[0.5, -0.5]))
+    out["lin_conv"] = lm(LR.train(rdd, iterations=100, step=0.1, convergenceTol=0.01))
+    out["ridge"] = lm(regression.RidgeRegressionWithSGD.train(rdd, iterations=5, step=0.1))
+    out["lasso"] = lm(regression.LassoWithSGD.train(rdd, iterations=5, step=0.1))
+    # what StreamingLinearRegressionWithSGD() does with two batches (its defaults: step 0.1,
+    # 50 iterations, tolerance 0.001, no intercept)
+    w: Any = [0.0, 0.0]
+    seq = []
+    for batch in (lin[:2], lin[2:]):
+        m = LR.train(sc.parallelize(batch, 1), 50, 0.1, 1.0, w, intercept=False, convergenceTol=0.001)
+        w = m.weights
+        seq.append(lm(m))
+    out["lin_stream"] = seq
+    logd = [LP(1.0, [1.0, 2.0]), LP(0.0, [-1.0, -0.5]), LP(1.0, [2.0, 0.5]), LP(0.0, [0.5, -2.0])]
+    lrdd = sc.parallelize(logd, 1)
+    LOG = classification.LogisticRegressionWithSGD
+    out["log_plain"] = lm(LOG.train(lrdd, iterations=5, step=1.0))
+    out["log_intercept"] = lm(LOG.train(lrdd, iterations=5, step=1.0, intercept=True, regParam=0.0))
+    out["log_l1"] = lm(LOG.train(lrdd, iterations=5, step=1.0, regType="l1", regParam=0.1))
+    out["log_stream"] = lm(LOG.train(lrdd, 50, 0.1, 1.0, [0.0, 0.0], regParam=0.0, convergenceTol=0.001))
+    out["svm"] = lm(classification.SVMWithSGD.train(lrdd, iterations=5, step=1.0))
+    kd = [[0.0, 0.0], [0.5, 0.0], [0.0, 0.5], [9.0, 9.0], [9.5, 9.0], [9.0, 9.5]]
+    kmm = clustering.KMeans.train(sc.parallelize(kd, 1), 2, maxIterations=20, seed=1)
+    out["kmeans"] = sorted(_floats(c) for c in kmm.clusterCenters)
+    out["kmeans_cost"] = float(kmm.computeCost(sc.parallelize(kd, 1)))
+    sd = [linalg.Vectors.dense([1.0, 2.0]), linalg.Vectors.dense([3.0, 6.0]), linalg.Vectors.dense([5.0, 7.0])]
+    sm = feature.StandardScaler(withMean=True, withStd=True).fit(sc.parallelize(sd, 1))
+    out["scaler_mean"] = _floats(sm.mean.toArray())
+    out["scaler_std"] = _floats(sm.std.toArray())
+    out["scaler_t"] = _floats(sm.transform(linalg.Vectors.dense([1.0, 2.0])).toArray())
+    return out
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore")
+    from pyspark import SparkContext
+    sc = SparkContext("local[1]", "dstreams-mllib-reference")
+    sc.setLogLevel("ERROR")
+    try:
+        json.dump(run_cases(sc, "pyspark.mllib"), sys.stdout, indent=1)
+        print()
+    finally:
+        sc.stop()
