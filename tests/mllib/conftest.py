@@ -2,24 +2,20 @@
 drives a StreamingContext batch by batch (no sleeps: every wait is on a condition)."""
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+import os
+import sys
+from collections.abc import Iterator
 
 import pytest
 
 from dstreams import Context
 from dstreams.streaming import ManualClock, StreamingContext, StreamingListener
 
+sys.path.insert(0, os.path.dirname(__file__))
+
+from mllib_helpers import wait_for  # noqa: E402
+
 BATCH_MS = 500
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
-    """Wait until ``cond()`` is true, failing the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.005)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from reference_cases import run_cases  # noqa: E402
+from reference_cases import run_cases  # noqa: E402  (a module of this directory)
 
 with open(os.path.join(os.path.dirname(__file__), "pyspark_expected.json")) as _f:
     EXPECTED = json.load(_f)
