@@ -1,0 +1,201 @@
+"""``dstreams shell``: an interactive Python shell with a Context ready, like ``pyspark``.
+
+The namespace has ``sc`` (the Context, PySpark's SparkContext), ``spark`` (a SparkSession,
+when ``dstreams.sql`` is installed), ``StreamingContext`` and ``streamingContext(batchDuration)``
+which returns a new StreamingContext on ``sc`` (stopping the active one first). Explore data as
+RDDs, then run the same code as a stream::
+
+    >>> ssc = streamingContext(1)
+    >>> ssc.queueStream([[1, 2, 3]], default=sc.parallelize([0])).map(lambda x: x * 10).pprint()
+    >>> ssc.start()                      # batches print while the prompt stays usable
+    ... Ctrl-C stops the running stream (not the shell); sc stays up for the next one
+
+IPython is used when it is installed (``--no-ipython``, or ``DSTREAMS_SHELL=python``, forces the
+standard REPL). ``--pyspark`` makes ``pyspark``, ``pyspark.streaming``, ``pyspark.mllib...`` (and
+``pyspark.sql`` when present) resolve to dstreams inside this shell only, so snippets written
+for the ``pyspark`` shell paste unchanged.
+"""
+from __future__ import annotations
+
+import code
+import importlib
+import os
+import platform
+import sys
+import types
+from typing import Any
+
+__all__ = ["main", "build_namespace", "banner"]
+
+STOPPED_MESSAGE = "Ctrl-C: stopped the running StreamingContext (sc is still available)"
+
+# pyspark module -> dstreams module, for --pyspark (the modules that exist in this install)
+_PYSPARK_MODULES = {
+    "pyspark": "dstreams",
+    "pyspark.streaming": "dstreams.streaming",
+    "pyspark.streaming.listener": "dstreams.streaming.listener",
+    "pyspark.storagelevel": "dstreams.storagelevel",
+    "pyspark.accumulators": "dstreams.accumulators",
+    "pyspark.broadcast": "dstreams.broadcast",
+    "pyspark.taskcontext": "dstreams.taskcontext",
+    "pyspark.streaming.kafka": "dstreams.kafka",
+    "pyspark.mllib": "dstreams.mllib",
+    "pyspark.mllib.linalg": "dstreams.mllib.linalg",
+    "pyspark.mllib.regression": "dstreams.mllib.regression",
+    "pyspark.mllib.classification": "dstreams.mllib.classification",
+    "pyspark.mllib.clustering": "dstreams.mllib.clustering",
+    "pyspark.mllib.feature": "dstreams.mllib.feature",
+    "pyspark.mllib.util": "dstreams.mllib.util",
+    "pyspark.sql": "dstreams.sql",
+}
+
+
+def install_pyspark_names() -> list[str]:
+    """Make the ``pyspark`` module names resolve to dstreams in this process; return the names
+    installed (a dstreams module that cannot be imported, e.g. without numpy, is left out)."""
+    try:  # the compatibility layer, where it exists, knows more names
+        compat = importlib.import_module("dstreams.compat")
+        compat.install()
+        return sorted(n for n in sys.modules if n == "pyspark" or n.startswith("pyspark."))
+    except ImportError:
+        pass
+    installed = []
+    for alias, target in _PYSPARK_MODULES.items():
+        try:
+            sys.modules[alias] = importlib.import_module(target)
+        except ImportError:
+            continue
+        installed.append(alias)
+    return installed
+
+
+def _stop_active_stream() -> bool:
+    """Stop the active StreamingContext (not the Context); return whether one was running."""
+    from .streaming.context import StreamingContext
+    ssc = StreamingContext.getActive()
+    if ssc is None:
+        return False
+    ssc.stop(stopSparkContext=False, stopGraceFully=False)
+    return True
+
+
+def build_namespace(master: str | None = None, pyspark: bool = False) -> dict[str, Any]:
+    """Return the shell's namespace: ``sc``, ``spark`` (with dstreams.sql), ``StreamingContext``
+    and ``streamingContext``; the Context is started here."""
+    if pyspark:
+        install_pyspark_names()
+    from . import Context
+    from .streaming.context import StreamingContext
+    sc = Context(master or os.environ.get("DSTREAMS_MASTER") or "local[*]", os.environ.get("DSTREAMS_APP_NAME")
+                 or "dstreams-shell")
+
+    def streamingContext(batchDuration: float = 1.0) -> StreamingContext:
+        """Return a new StreamingContext on ``sc`` with ``batchDuration`` seconds per batch
+        (an active one is stopped first: one runs at a time); ``.start()`` it when ready."""
+        _stop_active_stream()
+        return StreamingContext(sc, batchDuration)
+
+    ns: dict[str, Any] = {"__name__": "__main__", "__doc__": None, "sc": sc, "StreamingContext": StreamingContext,
+                          "streamingContext": streamingContext}
+    if pyspark:
+        ns["SparkContext"] = Context
+    try:
+        sql = importlib.import_module("dstreams.sql")
+        ns["spark"] = sql.SparkSession.builder.getOrCreate()
+        ns["sql"] = ns["spark"].sql
+    except (ImportError, AttributeError):
+        pass
+    return ns
+
+
+def banner(ns: dict[str, Any]) -> str:
+    """Return the welcome text: versions, the master, what the namespace holds."""
+    from . import __version__
+    sc = ns["sc"]
+    lines = [
+        "Welcome to",
+        "       __     __",
+        "   ___/ /____/ /________  ____ _____ ___  _____",
+        "  / __  / ___/ __/ ___/ _ \\/ __ `/ __ `__ \\/ ___/",
+        " / /_/ (__  ) /_/ /  /  __/ /_/ / / / / / (__  )",
+        " \\__,_/____/\\__/_/   \\___/\\__,_/_/ /_/ /_/____/   version " + __version__,
+        "",
+        f"Using Python version {platform.python_version()} ({sys.executable})",
+    ]
+    url = getattr(sc, "uiWebUrl", None)
+    if url:
+        lines.append(f"Context Web UI available at {url}")
+    lines.append(f"Context available as 'sc' (master = {sc.master}, app id = {sc.applicationId}).")
+    if "spark" in ns:
+        lines.append("SparkSession available as 'spark'.")
+    lines.append("Streaming: ssc = streamingContext(batchDuration=1.0) ... ssc.start(); Ctrl-C stops a running "
+                 "stream.")
+    return "\n".join(lines)
+
+
+class StreamShell(code.InteractiveConsole):
+    """The standard REPL, where Ctrl-C stops a running StreamingContext instead of only
+    discarding the input line."""
+
+    def _interrupted(self) -> None:
+        if _stop_active_stream():
+            self.write("\n" + STOPPED_MESSAGE + "\n")
+        else:
+            self.write("\nKeyboardInterrupt\n")
+
+    def raw_input(self, prompt: str = "") -> str:
+        try:
+            return super().raw_input(prompt)
+        except KeyboardInterrupt:
+            self._interrupted()
+            self.resetbuffer()
+            return ""
+
+    def runcode(self, code_obj: types.CodeType) -> None:
+        try:
+            exec(code_obj, self.locals)
+        except KeyboardInterrupt:
+            self._interrupted()
+        except SystemExit:
+            raise
+        except BaseException:  # noqa: BLE001 - shown like the standard REPL does
+            self.showtraceback()
+
+
+def _run_ipython(ns: dict[str, Any], text: str) -> None:
+    from IPython.terminal.embed import InteractiveShellEmbed
+
+    shell = InteractiveShellEmbed(user_ns=ns, banner1=text + "\n", exit_msg="")
+
+    def on_interrupt(self, etype, value, tb, tb_offset=None):  # noqa: ANN001 - IPython's signature
+        print(STOPPED_MESSAGE if _stop_active_stream() else "KeyboardInterrupt")
+
+    shell.set_custom_exc((KeyboardInterrupt,), on_interrupt)
+    shell()
+
+
+def main(master: str | None = None, pyspark: bool = False, ipython: bool | None = None) -> int:
+    """Run the shell until EOF (Ctrl-D) or ``exit()``; return the exit status."""
+    os.environ.setdefault("DSTREAMS_CONF_dstreams.ui.enabled", "true")
+    ns = build_namespace(master, pyspark)
+    text = banner(ns)
+    if ipython is None:
+        ipython = os.environ.get("DSTREAMS_SHELL", "").lower() != "python"
+    try:
+        if ipython:
+            try:
+                _run_ipython(ns, text)
+                return 0
+            except ImportError:
+                pass
+        try:
+            import readline  # noqa: F401 - line editing and history for input()
+        except ImportError:  # pragma: no cover - platforms without readline
+            pass
+        StreamShell(ns).interact(banner=text, exitmsg="")
+        return 0
+    except SystemExit as exc:  # exit() / quit()
+        return exc.code if isinstance(exc.code, int) else 0
+    finally:
+        _stop_active_stream()
+        ns["sc"].stop()

@@ -1,0 +1,81 @@
+"""``dstreams shell`` driven through a pseudo-terminal (pexpect), as a user types into it."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pexpect
+import pytest
+
+from dstreams.shell import STOPPED_MESSAGE
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+PROMPT = ">>> "
+
+
+@pytest.fixture
+def shell():
+    env = dict(os.environ, PYTHONUNBUFFERED="1", TERM="dumb")
+    env["DSTREAMS_CONF_dstreams.ui.enabled"] = "false"  # no web UI port taken by the test
+    child = pexpect.spawn(sys.executable, ["-m", "dstreams.cli", "shell", "--master", "local[2]", "--no-ipython",
+                                           "--pyspark"], env=env, encoding="utf-8", timeout=60, cwd=ROOT)
+    child.expect_exact("Context available as 'sc' (master = local[2]")
+    child.expect_exact(PROMPT)
+    yield child
+    if child.isalive():
+        child.terminate(force=True)
+
+
+def run(child, line: str) -> str:
+    child.sendline(line)
+    child.expect_exact(PROMPT)
+    return child.before
+
+
+def test_shell_has_sc_and_pyspark_names(shell):
+    assert "45" in run(shell, "print(sc.parallelize(range(10), 2).sum())")
+    out = run(shell, "from pyspark.mllib.clustering import StreamingKMeans; print(StreamingKMeans.__module__)")
+    assert "dstreams.mllib.clustering" in out
+    assert "True" in run(shell, "import pyspark; print(pyspark.SparkContext is type(sc))")
+    shell.sendeof()
+    shell.expect(pexpect.EOF)
+    shell.close()
+    assert shell.exitstatus == 0
+
+
+def test_ctrl_c_stops_the_stream_not_the_shell(shell):
+    run(shell, "ssc = streamingContext(0.2)")
+    run(shell, "ssc.queueStream([], default=sc.parallelize([7])).map(lambda x: x * 6).pprint()")
+    shell.sendline("ssc.start()")
+    shell.expect_exact("Time: ")        # batches print while the prompt waits
+    shell.expect_exact("42")
+    shell.sendintr()                    # Ctrl-C at the prompt
+    shell.expect_exact(STOPPED_MESSAGE)
+    shell.expect_exact(PROMPT)
+    assert "None" in run(shell, "print(StreamingContext.getActive())")
+    assert "3" in run(shell, "print(sc.parallelize([1, 2]).sum())")   # the Context is still up
+    # a second stream, and Ctrl-C while the shell blocks in awaitTermination()
+    run(shell, "ssc = streamingContext(0.2)")
+    run(shell, "ssc.queueStream([], default=sc.parallelize([1])).map(lambda x: x + 100).pprint()")
+    run(shell, "ssc.start()")
+    shell.sendline("ssc.awaitTermination()")
+    shell.expect_exact("101")
+    shell.sendintr()
+    shell.expect_exact(STOPPED_MESSAGE)
+    shell.expect_exact(PROMPT)
+    assert "None" in run(shell, "print(StreamingContext.getActive())")
+    shell.sendintr()                    # no stream running: an ordinary KeyboardInterrupt
+    shell.expect_exact("KeyboardInterrupt")
+    shell.expect_exact(PROMPT)
+    shell.sendline("exit()")
+    shell.expect(pexpect.EOF)
+    shell.close()
+    assert shell.exitstatus == 0
+
+
+def test_bad_master_is_rejected_before_the_shell_starts():
+    child = pexpect.spawn(sys.executable, ["-m", "dstreams.cli", "shell", "--master", "lokal[2]"], encoding="utf-8",
+                          timeout=60, cwd=ROOT)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2 and "lokal[2]" in child.before and PROMPT not in child.before
