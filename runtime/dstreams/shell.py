@@ -3,12 +3,12 @@
 The namespace has ``sc`` (the Context, PySpark's SparkContext), ``spark`` (a SparkSession,
 when ``dstreams.sql`` is installed), ``StreamingContext`` and ``streamingContext(batchDuration)``
 which returns a new StreamingContext on ``sc`` (stopping the active one first). Explore data as
-RDDs, then run the same code as a stream::
+RDDs, then run the same code as a stream (typed at the shell's prompt)::
 
-    >>> ssc = streamingContext(1)
-    >>> ssc.queueStream([[1, 2, 3]], default=sc.parallelize([0])).map(lambda x: x * 10).pprint()
-    >>> ssc.start()                      # batches print while the prompt stays usable
-    ... Ctrl-C stops the running stream (not the shell); sc stays up for the next one
+    ssc = streamingContext(1)
+    ssc.queueStream([[1, 2, 3]], default=sc.parallelize([0])).map(lambda x: x * 10).pprint()
+    ssc.start()       # batches print while the prompt stays usable; Ctrl-C stops the stream,
+                      # not the shell, and sc stays up for the next one
 
 IPython is used when it is installed (``--no-ipython``, or ``DSTREAMS_SHELL=python``, forces the
 standard REPL). ``--pyspark`` makes ``pyspark``, ``pyspark.streaming``, ``pyspark.mllib...`` (and

@@ -17,6 +17,13 @@ the same data gives the same models as pyspark.mllib within float tolerance.
 """
 from __future__ import annotations
 
+from .errors import NumpyMissingError as _NumpyMissingError
+
+try:
+    import numpy as _numpy  # noqa: F401 - every module of the package needs it
+except ImportError as _exc:
+    raise _NumpyMissingError("dstreams.mllib needs numpy, which is not installed: pip install 'dstreams[ml]'") from _exc
+
 from .errors import (DimensionMismatchError, EmptyDatasetError, InvalidLabelError, InvalidParameterError,
                      MLlibError, ModelNotInitializedError, NumpyMissingError)
 

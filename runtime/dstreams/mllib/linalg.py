@@ -24,11 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
-try:
-    import numpy as np
-except ImportError as exc:  # pragma: no cover - exercised only without numpy
-    from .errors import NumpyMissingError
-    raise NumpyMissingError("dstreams.mllib needs numpy: pip install 'dstreams[ml]'") from exc
+import numpy as np  # the package's __init__ turns a missing numpy into NumpyMissingError
 
 from .errors import DimensionMismatchError
 
