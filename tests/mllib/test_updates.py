@@ -164,3 +164,47 @@ def test_empty_and_wrong_input(ctx):
         LinearRegressionWithSGD.train(ctx.parallelize([[1.0, 2.0]]))
     with pytest.raises(ModelNotInitializedError, match="setInitialWeights"):
         StreamingLinearRegressionWithSGD().predictOn(None)
+
+
+# ---- save / load -------------------------------------------------------------------------------
+def test_models_save_and_load(ctx, tmp_path):
+    from dstreams.errors import OutputPathExistsError
+    from dstreams.mllib.classification import LogisticRegressionModel, SVMModel
+    from dstreams.mllib.clustering import KMeansModel
+    from dstreams.mllib.errors import ModelFormatError
+    from dstreams.mllib.regression import LassoModel
+    lr = LogisticRegressionModel([1.0, -2.0], 0.5, 2, 2)
+    lr.setThreshold(0.8)
+    lr.save(ctx, str(tmp_path / "lr"))
+    back = LogisticRegressionModel.load(ctx, str(tmp_path / "lr"))
+    assert back.weights == lr.weights and back.intercept == 0.5 and back.threshold == 0.8 and back.numFeatures == 2
+    svm = SVMModel([1.0], 0.0)
+    svm.clearThreshold()
+    svm.save(ctx, str(tmp_path / "svm"))
+    assert SVMModel.load(ctx, str(tmp_path / "svm")).predict([2.0]) == 2.0   # still without threshold
+    skm = StreamingKMeansModel([[0.0], [3.0]], [1.5, 2.5])
+    skm.save(ctx, str(tmp_path / "skm"))
+    loaded = StreamingKMeansModel.load(ctx, str(tmp_path / "skm"))
+    assert loaded.centers.tolist() == [[0.0], [3.0]] and loaded.clusterWeights == [1.5, 2.5]
+    with pytest.raises(OutputPathExistsError, match="already exists"):
+        lr.save(ctx, str(tmp_path / "lr"))
+    with pytest.raises(ModelFormatError, match="not a dstreams.mllib.regression.LassoModel"):
+        LassoModel.load(ctx, str(tmp_path / "lr"))
+    with pytest.raises(ModelFormatError, match="no metadata.json"):
+        KMeansModel.load(ctx, str(tmp_path))
+
+
+def test_hashing_tf_and_scaler_edge_cases(ctx):
+    from dstreams.mllib.feature import HashingTF, StandardScaler
+    from dstreams.mllib.linalg import SparseVector, Vectors
+    tf = HashingTF(8)
+    v = tf.transform(["a", "b", "a", "c"])
+    assert v.size == 8 and sum(v.values) == 4.0 and v[tf.indexOf("a")] >= 2.0
+    assert tf.setBinary(True).transform(["a", "a"]).values.tolist() == [1.0]
+    docs = tf.transform(ctx.parallelize([["x"], ["y", "y"]])).collect()
+    assert [d.values.sum() for d in docs] == [1.0, 1.0]   # binary: presence only
+    model = StandardScaler().fit(ctx.parallelize([Vectors.dense([1.0, 5.0]), Vectors.dense([3.0, 5.0])], 2))
+    # std of column 0 is sqrt(2) (n - 1 = 1); column 1 is constant: scaled to 0.0, as MLlib does
+    assert model.transform(Vectors.dense([2.0, 5.0])).toArray().tolist() == pytest.approx([2.0 / math.sqrt(2), 0.0])
+    sparse = model.transform(SparseVector(2, {0: 2.0}))
+    assert isinstance(sparse, SparseVector) and sparse[0] == pytest.approx(math.sqrt(2))

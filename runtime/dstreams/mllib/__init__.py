@@ -25,8 +25,8 @@ except ImportError as _exc:
     raise _NumpyMissingError("dstreams.mllib needs numpy, which is not installed: pip install 'dstreams[ml]'") from _exc
 
 from .errors import (DimensionMismatchError, EmptyDatasetError, InvalidLabelError, InvalidParameterError,
-                     MLlibError, ModelNotInitializedError, NumpyMissingError)
+                     MLlibError, ModelFormatError, ModelNotInitializedError, NumpyMissingError)
 
 __all__ = ["linalg", "regression", "classification", "clustering", "feature", "util", "errors",
            "MLlibError", "NumpyMissingError", "ModelNotInitializedError", "DimensionMismatchError",
-           "InvalidLabelError", "EmptyDatasetError", "InvalidParameterError"]
+           "InvalidLabelError", "EmptyDatasetError", "InvalidParameterError", "ModelFormatError"]

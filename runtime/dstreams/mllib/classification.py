@@ -49,6 +49,19 @@ class LinearClassificationModel(LinearModel):
     def predict(self, x: Any) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def _params(self) -> dict:
+        return {**super()._params(), "threshold": self._threshold}
+
+    @classmethod
+    def _from_params(cls, doc: dict) -> Any:
+        model = cls._build(doc)
+        model._threshold = doc["threshold"]
+        return model
+
+    @classmethod
+    def _build(cls, doc: dict) -> Any:
+        return cls(doc["weights"], doc["intercept"])
+
 
 class LogisticRegressionModel(LinearClassificationModel):
     """A binary logistic regression model: ``P(y=1 | x) = 1 / (1 + exp(-(w.x + b)))``.
@@ -72,6 +85,13 @@ class LogisticRegressionModel(LinearClassificationModel):
             from .errors import InvalidParameterError
             raise InvalidParameterError(f"only binary (numClasses=2) logistic regression models are supported, "
                                         f"got numClasses={numClasses}")
+
+    @classmethod
+    def _build(cls, doc: dict) -> Any:
+        return cls(doc["weights"], doc["intercept"], doc["numFeatures"], doc["numClasses"])
+
+    def _params(self) -> dict:
+        return {**super()._params(), "numFeatures": self._numFeatures, "numClasses": self._numClasses}
 
     @property
     def numFeatures(self) -> int:

@@ -104,6 +104,31 @@ class KMeansModel:
             return [float(_closest(centers, _to_dense_matrix(pts, centers.shape[1]))[1].sum())]
         return float(sum(rdd.mapPartitions(cost).collect()))
 
+    def save(self, sc: Any, path: str) -> None:
+        """Save the model in a new directory ``path`` (any fsspec URL); returns None."""
+        from ._persist import save_model
+        save_model(path, self, self._params())
+
+    @classmethod
+    def load(cls, sc: Any, path: str) -> Any:
+        """Return the model that ``save`` wrote under ``path``.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "km")
+        >>> KMeansModel([[0.0], [4.0]]).save(ctx, path)
+        >>> KMeansModel.load(ctx, path).predict([3.0])
+        1
+        """
+        from ._persist import load_model
+        return cls._from_params(load_model(path, cls))
+
+    def _params(self) -> dict:
+        return {"centers": self.centers.tolist()}
+
+    @classmethod
+    def _from_params(cls, doc: dict) -> Any:
+        return cls(doc["centers"])
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(k={self.k})"
 
@@ -266,6 +291,13 @@ class StreamingKMeansModel(KMeansModel):
         self._clusterWeights = [float(w) for w in clusterWeights]
         if len(self._clusterWeights) != self.centers.shape[0]:
             raise InvalidParameterError(f"{self.centers.shape[0]} centers but {len(self._clusterWeights)} weights")
+
+    def _params(self) -> dict:
+        return {"centers": self.centers.tolist(), "weights": list(self._clusterWeights)}
+
+    @classmethod
+    def _from_params(cls, doc: dict) -> Any:
+        return cls(doc["centers"], doc["weights"])
 
     @property
     def clusterWeights(self) -> list[float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..errors import DStreamsError
 
 __all__ = ["MLlibError", "NumpyMissingError", "ModelNotInitializedError", "DimensionMismatchError",
-           "InvalidLabelError", "EmptyDatasetError", "InvalidParameterError"]
+           "InvalidLabelError", "EmptyDatasetError", "InvalidParameterError", "ModelFormatError"]
 
 
 class MLlibError(DStreamsError):
@@ -37,3 +37,7 @@ class EmptyDatasetError(MLlibError, ValueError):
 
 class InvalidParameterError(MLlibError, ValueError):
     """A parameter is out of its range (the message names it and the accepted values)."""
+
+
+class ModelFormatError(MLlibError, ValueError):
+    """A path given to ``Model.load`` holds no saved model, or one of another class or format."""

@@ -72,6 +72,32 @@ class LinearModel:
         """The intercept (0.0 when trained without one)."""
         return self._intercept
 
+    def save(self, sc: Any, path: str) -> None:
+        """Save the model in a new directory ``path`` (any fsspec URL); returns None.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "lr")
+        >>> LinearRegressionModel([2.0], 1.0).save(ctx, path)
+        >>> LinearRegressionModel.load(ctx, path).predict([1.0])
+        3.0
+        """
+        from ._persist import save_model
+        save_model(path, self, self._params())
+
+    @classmethod
+    def load(cls, sc: Any, path: str) -> Any:
+        """Return the model that ``save`` wrote under ``path`` (ModelFormatError if it holds
+        none, or a model of another class)."""
+        from ._persist import load_model
+        return cls._from_params(load_model(path, cls))
+
+    def _params(self) -> dict:
+        return {"weights": self._coeff.toArray().tolist(), "intercept": self._intercept}
+
+    @classmethod
+    def _from_params(cls, doc: dict) -> Any:
+        return cls(doc["weights"], doc["intercept"])
+
     def _margin(self, x: Any) -> float:
         return self._coeff.dot(_convert_to_vector(x)) + self._intercept
 
