@@ -165,13 +165,45 @@ class StreamShell(code.InteractiveConsole):
 def _run_ipython(ns: dict[str, Any], text: str) -> None:
     from IPython.terminal.embed import InteractiveShellEmbed
 
-    shell = InteractiveShellEmbed(user_ns=ns, banner1=text + "\n", exit_msg="")
+    class Shell(InteractiveShellEmbed):
+        def prompt_for_code(self) -> str:
+            try:
+                return super().prompt_for_code()
+            except KeyboardInterrupt:  # Ctrl-C at a prompt that raises (e.g. in a dumb terminal)
+                print(STOPPED_MESSAGE if _stop_active_stream() else "KeyboardInterrupt")
+                return ""
+
+    shell = Shell(user_ns=ns, banner1=text + "\n", exit_msg="")
 
     def on_interrupt(self, etype, value, tb, tb_offset=None):  # noqa: ANN001 - IPython's signature
         print(STOPPED_MESSAGE if _stop_active_stream() else "KeyboardInterrupt")
 
-    shell.set_custom_exc((KeyboardInterrupt,), on_interrupt)
+    shell.set_custom_exc((KeyboardInterrupt,), on_interrupt)  # Ctrl-C while a cell runs
+    _bind_ctrl_c_at_the_prompt(shell)
     shell()
+
+
+def _bind_ctrl_c_at_the_prompt(shell: Any) -> None:
+    """IPython's Ctrl-C at the prompt only clears the line: also stop a running stream."""
+    try:
+        from prompt_toolkit.application import run_in_terminal
+        from prompt_toolkit.enums import DEFAULT_BUFFER
+        from prompt_toolkit.filters import has_focus
+        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    except ImportError:  # pragma: no cover - IPython always brings prompt_toolkit
+        return
+    app = getattr(shell, "pt_app", None)
+    if app is None:
+        return
+    kb = KeyBindings()
+
+    @kb.add("c-c", filter=has_focus(DEFAULT_BUFFER))
+    def _(event: Any) -> None:
+        event.current_buffer.reset()
+        if _stop_active_stream():
+            run_in_terminal(lambda: print(STOPPED_MESSAGE))
+
+    app.key_bindings = merge_key_bindings([app.key_bindings, kb])
 
 
 def main(master: str | None = None, pyspark: bool = False, ipython: bool | None = None) -> int:

@@ -58,7 +58,8 @@ def test_ctrl_c_stops_the_stream_not_the_shell(shell):
     run(shell, "ssc = streamingContext(0.2)")
     run(shell, "ssc.queueStream([], default=sc.parallelize([1])).map(lambda x: x + 100).pprint()")
     run(shell, "ssc.start()")
-    shell.sendline("ssc.awaitTermination()")
+    shell.sendline("print('blocked ' + 'in await'); ssc.awaitTermination()")
+    shell.expect_exact("blocked in await")   # printed only once the line runs
     shell.expect_exact("101")
     shell.sendintr()
     shell.expect_exact(STOPPED_MESSAGE)
@@ -79,3 +80,43 @@ def test_bad_master_is_rejected_before_the_shell_starts():
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2 and "lokal[2]" in child.before and PROMPT not in child.before
+
+
+@pytest.mark.parametrize("term", ["xterm", "dumb"])
+def test_ipython_shell_ctrl_c_stops_the_stream(term):
+    """With IPython installed it is the shell; Ctrl-C stops a stream both at the prompt (a key
+    binding, or the exception of a dumb terminal) and while a cell blocks in awaitTermination."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", TERM=term)
+    env["DSTREAMS_CONF_dstreams.ui.enabled"] = "false"
+    child = pexpect.spawn(sys.executable, ["-m", "dstreams.cli", "shell", "--master", "local[2]"], env=env,
+                          encoding="utf-8", timeout=60, cwd=ROOT, dimensions=(40, 200))
+    try:
+        child.expect_exact("Context available as 'sc'")
+        child.expect(r"In \[")
+        child.sendline("sc.parallelize(range(10)).sum() + 1000")
+        child.expect_exact("1045")
+        child.sendline("ssc = streamingContext(0.2)")
+        child.sendline("ssc.queueStream([], default=sc.parallelize([7])).map(lambda x: x * 6).pprint()")
+        child.sendline("ssc.start()")
+        child.expect_exact("42")
+        child.sendintr()                                   # at the prompt
+        child.expect_exact(STOPPED_MESSAGE)
+        child.sendline("print('active:', StreamingContext.getActive())")
+        child.expect_exact("active: None")
+        child.sendline("ssc = streamingContext(0.2)")
+        child.sendline("ssc.queueStream([], default=sc.parallelize([1])).map(lambda x: x + 100).pprint()")
+        child.sendline("ssc.start()")
+        child.expect_exact("101")
+        child.sendline("print('blocked ' + 'in await'); ssc.awaitTermination()")
+        child.expect_exact("blocked in await")
+        child.sendintr()                                   # while the cell runs
+        child.expect_exact(STOPPED_MESSAGE)
+        child.sendline("print('active:', StreamingContext.getActive())")
+        child.expect_exact("active: None")
+        child.sendline("exit()")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
