@@ -47,6 +47,8 @@ _PYSPARK_MODULES = {
     "pyspark.mllib.feature": "dstreams.mllib.feature",
     "pyspark.mllib.util": "dstreams.mllib.util",
     "pyspark.sql": "dstreams.sql",
+    "pyspark.sql.functions": "dstreams.sql.functions",
+    "pyspark.sql.types": "dstreams.sql.types",
 }
 
 
@@ -101,10 +103,14 @@ def build_namespace(master: str | None = None, pyspark: bool = False) -> dict[st
         ns["SparkContext"] = Context
     try:
         sql = importlib.import_module("dstreams.sql")
-        ns["spark"] = sql.SparkSession.builder.getOrCreate()
-        ns["sql"] = ns["spark"].sql
-    except (ImportError, AttributeError):
-        pass
+    except ImportError:
+        sql = None  # dstreams without its SQL layer: no 'spark'
+    if sql is not None:
+        try:
+            ns["spark"] = sql.SparkSession.builder.getOrCreate()
+            ns["sql"] = ns["spark"].sql
+        except Exception as exc:  # noqa: BLE001 - the shell starts without 'spark' and says why
+            ns["_spark_error"] = f"{type(exc).__name__}: {exc}"
     return ns
 
 
@@ -128,6 +134,8 @@ def banner(ns: dict[str, Any]) -> str:
     lines.append(f"Context available as 'sc' (master = {sc.master}, app id = {sc.applicationId}).")
     if "spark" in ns:
         lines.append("SparkSession available as 'spark'.")
+    elif "_spark_error" in ns:
+        lines.append(f"No SparkSession ('spark'): {ns['_spark_error']}")
     lines.append("Streaming: ssc = streamingContext(batchDuration=1.0) ... ssc.start(); Ctrl-C stops a running "
                  "stream.")
     return "\n".join(lines)

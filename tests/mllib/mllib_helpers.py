@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from dstreams import Context
 from dstreams.streaming import ManualClock, StreamingContext, StreamingListener
 
 

@@ -289,7 +289,7 @@ class SparseVector(Vector):
         return hash((self._size, tuple(self.indices.tolist()), tuple(self.values.tolist())))
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{int(i)}: {float(v)!r}" for i, v in zip(self.indices, self.values))
+        body = ", ".join(f"{int(i)}: {float(v)!r}" for i, v in zip(self.indices, self.values, strict=True))
         return f"SparseVector({self._size}, {{{body}}})"
 
     def __str__(self) -> str:
