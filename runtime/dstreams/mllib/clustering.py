@@ -393,7 +393,7 @@ class StreamingKMeans:
         self._k = k
         self._decayFactor = decayFactor
         self._timeUnit = timeUnit
-        self._model: StreamingKMeansModel | None = None
+        self._model: Any = None  # a StreamingKMeansModel once the initial centers are set
         self._last_time_ms: int | None = None
         self._lock = threading.Lock()
 

@@ -44,6 +44,18 @@ class Vector:
     def size(self) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def dot(self, other: Any) -> float:  # pragma: no cover - overridden
+        """Return the dot product with another vector."""
+        raise NotImplementedError
+
+    def squared_distance(self, other: Any) -> float:  # pragma: no cover - overridden
+        """Return the squared Euclidean distance to another vector."""
+        raise NotImplementedError
+
+    def norm(self, p: float) -> float:  # pragma: no cover - overridden
+        """Return the p-norm of the vector."""
+        raise NotImplementedError
+
     def __len__(self) -> int:
         return self.size
 

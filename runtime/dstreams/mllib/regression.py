@@ -196,7 +196,7 @@ class StreamingLinearAlgorithm:
     """
 
     def __init__(self, model: LinearModel | None) -> None:
-        self._model = model
+        self._model: Any = model  # a LinearModel once setInitialWeights ran
         self._last_time_ms: int | None = None
         self._lock = threading.Lock()
 

@@ -54,6 +54,9 @@ class ModelBroadcast:
     """
 
     def __init__(self, ctx: Any, path: str, loader: Callable[[Any], Any] = _pickle_load) -> None:
+        self._setup(ctx, path, loader)
+
+    def _setup(self, ctx: Any, path: str, loader: Callable[[Any], Any]) -> None:
         self._ctx = ctx
         self.path = path
         self._loader = loader
@@ -98,4 +101,4 @@ class ModelBroadcast:
 
     def __setstate__(self, state: dict) -> None:
         from ..context import Context
-        self.__init__(Context.getOrCreate(), state["path"], state["loader"])
+        self._setup(Context.getOrCreate(), state["path"], state["loader"])
