@@ -106,3 +106,16 @@ def test_train_offline_score_live(ctx, runner, tmp_path):
     runner.run(1)
     assert models.version == 2
     assert scored == [[1, 0], [1], [0]]
+
+
+def test_one_model_trained_on_two_streams_learns_from_both(runner):
+    skm = StreamingKMeans(k=1).setInitialCenters([[0.0]], [0.0])
+    skm.trainOn(runner.ssc.queueStream([[[2.0]]]))
+    skm.trainOn(runner.ssc.queueStream([[[4.0], [6.0]]]))
+    runner.run(1)
+    # decay 1, weight 0: the first stream's point sets the center to 2 (weight 1); the second's
+    # two points then move it to (1 * 2 + 4 + 6) / 3
+    assert skm.latestModel().clusterWeights == [3.0]
+    assert skm.latestModel().centers[0, 0] == pytest.approx(4.0)
+    from dstreams.mllib.util import streamingAlgorithms
+    assert streamingAlgorithms(runner.ssc) == [skm]

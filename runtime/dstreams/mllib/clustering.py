@@ -28,11 +28,11 @@ array([[ 1.,  0.],
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any
 
 import numpy as np
 
+from ._streaming import StreamingModel
 from .errors import EmptyDatasetError, InvalidParameterError, ModelNotInitializedError
 from .linalg import _convert_to_vector, _to_dense_matrix
 
@@ -371,7 +371,7 @@ def _check_unit(timeUnit: str) -> None:
         raise InvalidParameterError(f"timeUnit should be 'batches' or 'points', got {timeUnit!r}")
 
 
-class StreamingKMeans:
+class StreamingKMeans(StreamingModel):
     """k-means learned on a DStream (MLlib's StreamingKMeans).
 
     Set the initial centers with ``setInitialCenters`` or ``setRandomCenters``, then
@@ -394,17 +394,7 @@ class StreamingKMeans:
         self._decayFactor = decayFactor
         self._timeUnit = timeUnit
         self._model: Any = None  # a StreamingKMeansModel once the initial centers are set
-        self._last_time_ms: int | None = None
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_lock", None)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._init_streaming()
 
     def latestModel(self) -> StreamingKMeansModel | None:
         """Return the latest model (None before the initial centers are set)."""
@@ -454,34 +444,26 @@ class StreamingKMeans:
         self._model = StreamingKMeansModel(rng.randn(self._k, dim), np.tile(weight, self._k))
         return self
 
-    def _train_batch(self, time: Any, rdd: Any) -> None:
-        from ..streaming.util import datetime_to_ms
-        t = datetime_to_ms(time)
-        if self._last_time_ms is not None and t <= self._last_time_ms:
-            return  # already learned from (a batch re-run after recovery)
+    def _learn(self, rdd: Any) -> Any:
         model = self._model
         updated = StreamingKMeansModel(model.centers, model.clusterWeights)
         updated.update(rdd, self._decayFactor, self._timeUnit)
-        with self._lock:  # the model object stays the same (as in PySpark), its state swaps at once
+
+        def install() -> None:  # the model object stays the same (as in PySpark), its state swaps at once
             model.centers, model._clusterWeights = updated.centers, updated._clusterWeights
-            self._last_time_ms = t
+        return install
 
-    def _snapshot(self) -> dict:
-        with self._lock:
-            m = self._model
-            return {"centers": m.centers.copy(), "weights": list(m._clusterWeights), "time": self._last_time_ms}
+    def _model_state(self) -> Any:
+        return {"centers": self._model.centers.copy(), "weights": list(self._model._clusterWeights)}
 
-    def _restore_snapshot(self, snap: dict) -> None:
-        with self._lock:
-            self._model = StreamingKMeansModel(snap["centers"], snap["weights"])
-            self._last_time_ms = snap["time"]
+    def _set_model_state(self, state: Any) -> None:
+        self._model = StreamingKMeansModel(state["centers"], state["weights"])
 
     def trainOn(self, dstream: Any) -> None:
         """Update the model with every batch of vectors of ``dstream`` (an output operation;
         an empty batch still decays the weights). Returns None."""
         self._validate(dstream)
-        from ._streaming import ModelTrainingDStream
-        ModelTrainingDStream(dstream, self)
+        self._train_on(dstream)
 
     def predictOn(self, dstream: Any) -> Any:
         """Return a DStream of the latest model's cluster index for each vector of ``dstream``."""

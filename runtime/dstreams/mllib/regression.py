@@ -10,10 +10,10 @@ Examples
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from . import _sgd
+from ._streaming import StreamingModel
 from .errors import ModelNotInitializedError
 from .linalg import Vector, _convert_to_vector
 
@@ -186,7 +186,7 @@ class LassoWithSGD:
                       regParam, intercept, validateData, convergenceTol, "LassoWithSGD")
 
 
-class StreamingLinearAlgorithm:
+class StreamingLinearAlgorithm(StreamingModel):
     """Base of the streaming linear algorithms: ``trainOn`` updates the model with each
     batch, ``predictOn``/``predictOnValues`` score with the latest model.
 
@@ -197,17 +197,7 @@ class StreamingLinearAlgorithm:
 
     def __init__(self, model: LinearModel | None) -> None:
         self._model: Any = model  # a LinearModel once setInitialWeights ran
-        self._last_time_ms: int | None = None
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_lock", None)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._init_streaming()
 
     def latestModel(self) -> Any:
         """Return the latest model (None before ``setInitialWeights``)."""
@@ -225,33 +215,26 @@ class StreamingLinearAlgorithm:
     def _update(self, rdd: Any) -> LinearModel:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _train_batch(self, time: Any, rdd: Any) -> None:
-        from ..streaming.util import datetime_to_ms
-        t = datetime_to_ms(time)
-        if self._last_time_ms is not None and t <= self._last_time_ms:
-            return  # already learned from (a batch re-run after recovery)
+    def _learn(self, rdd: Any) -> Any:
         if rdd.isEmpty():
-            return  # MLlib skips empty batches
+            return None  # MLlib skips empty batches
         model = self._update(rdd)
-        with self._lock:
+
+        def install() -> None:
             self._model = model
-            self._last_time_ms = t
+        return install
 
-    def _snapshot(self) -> dict:
-        with self._lock:
-            return {"model": self._model, "time": self._last_time_ms}
+    def _model_state(self) -> Any:
+        return self._model  # models are not changed once built: the object is the state
 
-    def _restore_snapshot(self, snap: dict) -> None:
-        with self._lock:
-            self._model = snap["model"]
-            self._last_time_ms = snap["time"]
+    def _set_model_state(self, state: Any) -> None:
+        self._model = state
 
     def trainOn(self, dstream: Any) -> None:
         """Update the model with every batch of LabeledPoints of ``dstream`` (an output
         operation); empty batches change nothing. Returns None."""
         self._validate(dstream)
-        from ._streaming import ModelTrainingDStream
-        ModelTrainingDStream(dstream, self)
+        self._train_on(dstream)
 
     def predictOn(self, dstream: Any) -> Any:
         """Return a DStream of the latest model's predictions for the vectors of ``dstream``."""
