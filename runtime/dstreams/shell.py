@@ -21,8 +21,9 @@ import code
 import importlib
 import os
 import platform
+import signal
 import sys
-import types
+import threading
 from typing import Any
 
 __all__ = ["main", "build_namespace", "banner"]
@@ -79,6 +80,51 @@ def _stop_active_stream() -> bool:
         return False
     ssc.stop(stopSparkContext=False, stopGraceFully=False)
     return True
+
+
+class StreamStopper:
+    """Stops the active StreamingContext on Ctrl-C, from a thread of its own.
+
+    Ctrl-C arrives as SIGINT at any point of the REPL's loop (at the prompt, in a running
+    statement, or between the two), and as a key press in IPython's prompt; stopping a stream
+    joins its threads, which must not happen inside a signal handler (the main thread may hold
+    a lock those threads need, e.g. stdout's), so the handler only starts the stop.
+    """
+
+    def __init__(self, announce: Any) -> None:
+        self._announce = announce
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def request(self) -> bool:
+        """Start stopping the running stream; return False when none runs."""
+        from .streaming.context import StreamingContext
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return True  # a second Ctrl-C while stopping
+            ssc = StreamingContext.getActive()
+            if ssc is None:
+                return False
+
+            def stop() -> None:
+                try:
+                    ssc.stop(stopSparkContext=False, stopGraceFully=False)
+                finally:
+                    self._announce()
+            self._thread = threading.Thread(target=stop, name="dstreams-shell-stop", daemon=True)
+            self._thread.start()
+            return True
+
+    def on_sigint(self, signum: int, frame: Any) -> None:
+        """The SIGINT handler: stop a running stream, else the usual KeyboardInterrupt."""
+        if not self.request():
+            raise KeyboardInterrupt
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Wait for a stop in progress to finish."""
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
 
 
 def build_namespace(master: str | None = None, pyspark: bool = False) -> dict[str, Any]:
@@ -142,59 +188,59 @@ def banner(ns: dict[str, Any]) -> str:
 
 
 class StreamShell(code.InteractiveConsole):
-    """The standard REPL, where Ctrl-C stops a running StreamingContext instead of only
-    discarding the input line."""
+    """The standard REPL, where Ctrl-C stops a running StreamingContext (and keeps the line
+    being typed) instead of raising KeyboardInterrupt."""
 
-    def _interrupted(self) -> None:
-        if _stop_active_stream():
-            self.write("\n" + STOPPED_MESSAGE + "\n")
-        else:
-            self.write("\nKeyboardInterrupt\n")
+    def __init__(self, ns: dict[str, Any]) -> None:
+        super().__init__(ns)
+        self._prompt: str | None = None
+        self.stopper = StreamStopper(self._announce)
+
+    def _announce(self) -> None:
+        prompt = self._prompt
+        sys.stdout.write("\n" + STOPPED_MESSAGE + "\n" + (prompt or ""))
+        sys.stdout.flush()
 
     def raw_input(self, prompt: str = "") -> str:
+        self._prompt = prompt
         try:
             return super().raw_input(prompt)
-        except KeyboardInterrupt:
-            self._interrupted()
+        except KeyboardInterrupt:  # no stream was running: drop the line, as the REPL does
+            self.write("\nKeyboardInterrupt\n")
             self.resetbuffer()
             return ""
-
-    def runcode(self, code_obj: types.CodeType) -> None:
-        try:
-            exec(code_obj, self.locals)
-        except KeyboardInterrupt:
-            self._interrupted()
-        except SystemExit:
-            raise
-        except BaseException:  # noqa: BLE001 - shown like the standard REPL does
-            self.showtraceback()
+        finally:
+            self._prompt = None
 
 
-def _run_ipython(ns: dict[str, Any], text: str) -> None:
+def _run_ipython(ns: dict[str, Any], text: str, stopper_box: list) -> None:
     from IPython.terminal.embed import InteractiveShellEmbed
+
+    def announce() -> None:
+        print(STOPPED_MESSAGE, flush=True)
+
+    stopper = StreamStopper(announce)
+    stopper_box.append(stopper)
 
     class Shell(InteractiveShellEmbed):
         def prompt_for_code(self) -> str:
             try:
                 return super().prompt_for_code()
-            except KeyboardInterrupt:  # Ctrl-C at a prompt that raises (e.g. in a dumb terminal)
-                print(STOPPED_MESSAGE if _stop_active_stream() else "KeyboardInterrupt")
+            except KeyboardInterrupt:  # Ctrl-C at a prompt that raises it (a dumb terminal)
+                if not stopper.request():
+                    print("KeyboardInterrupt")
                 return ""
 
     shell = Shell(user_ns=ns, banner1=text + "\n", exit_msg="")
-
-    def on_interrupt(self, etype, value, tb, tb_offset=None):  # noqa: ANN001 - IPython's signature
-        print(STOPPED_MESSAGE if _stop_active_stream() else "KeyboardInterrupt")
-
-    shell.set_custom_exc((KeyboardInterrupt,), on_interrupt)  # Ctrl-C while a cell runs
-    _bind_ctrl_c_at_the_prompt(shell)
+    _bind_ctrl_c_at_the_prompt(shell, stopper)
+    signal.signal(signal.SIGINT, stopper.on_sigint)
     shell()
 
 
-def _bind_ctrl_c_at_the_prompt(shell: Any) -> None:
-    """IPython's Ctrl-C at the prompt only clears the line: also stop a running stream."""
+def _bind_ctrl_c_at_the_prompt(shell: Any, stopper: StreamStopper) -> None:
+    """IPython's Ctrl-C at the prompt (a key press, not a signal) only clears the line: also
+    stop a running stream."""
     try:
-        from prompt_toolkit.application import run_in_terminal
         from prompt_toolkit.enums import DEFAULT_BUFFER
         from prompt_toolkit.filters import has_focus
         from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
@@ -208,8 +254,7 @@ def _bind_ctrl_c_at_the_prompt(shell: Any) -> None:
     @kb.add("c-c", filter=has_focus(DEFAULT_BUFFER))
     def _(event: Any) -> None:
         event.current_buffer.reset()
-        if _stop_active_stream():
-            run_in_terminal(lambda: print(STOPPED_MESSAGE))
+        stopper.request()
 
     app.key_bindings = merge_key_bindings([app.key_bindings, kb])
 
@@ -221,10 +266,12 @@ def main(master: str | None = None, pyspark: bool = False, ipython: bool | None 
     text = banner(ns)
     if ipython is None:
         ipython = os.environ.get("DSTREAMS_SHELL", "").lower() != "python"
+    previous = signal.getsignal(signal.SIGINT)
+    stoppers: list[StreamStopper] = []
     try:
         if ipython:
             try:
-                _run_ipython(ns, text)
+                _run_ipython(ns, text, stoppers)
                 return 0
             except ImportError:
                 pass
@@ -232,10 +279,16 @@ def main(master: str | None = None, pyspark: bool = False, ipython: bool | None 
             import readline  # noqa: F401 - line editing and history for input()
         except ImportError:  # pragma: no cover - platforms without readline
             pass
-        StreamShell(ns).interact(banner=text, exitmsg="")
+        repl = StreamShell(ns)
+        stoppers.append(repl.stopper)
+        signal.signal(signal.SIGINT, repl.stopper.on_sigint)
+        repl.interact(banner=text, exitmsg="")
         return 0
     except SystemExit as exc:  # exit() / quit()
         return exc.code if isinstance(exc.code, int) else 0
     finally:
+        signal.signal(signal.SIGINT, previous)
+        for stopper in stoppers:
+            stopper.wait()
         _stop_active_stream()
         ns["sc"].stop()
