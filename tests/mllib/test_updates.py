@@ -208,3 +208,20 @@ def test_hashing_tf_and_scaler_edge_cases(ctx):
     assert model.transform(Vectors.dense([2.0, 5.0])).toArray().tolist() == pytest.approx([2.0 / math.sqrt(2), 0.0])
     sparse = model.transform(SparseVector(2, {0: 2.0}))
     assert isinstance(sparse, SparseVector) and sparse[0] == pytest.approx(math.sqrt(2))
+
+
+@pytest.mark.parametrize("mode", ["k-means||", "random"])
+def test_batch_kmeans_on_partitioned_blobs(ctx, mode):
+    rng = np.random.default_rng(5)
+    truth = np.array([[0.0, 0.0], [20.0, 0.0], [0.0, 20.0]])
+    labels = rng.integers(0, 3, 600)
+    pts = truth[labels] + rng.normal(0, 0.5, size=(600, 2))
+    model = KMeans.train(ctx.parallelize(pts.tolist(), 4), 3, initializationMode=mode, seed=11)
+    got = sorted(c.tolist() for c in model.clusterCenters)
+    want = sorted(pts[labels == j].mean(axis=0).tolist() for j in range(3))   # Lloyd's fixed point
+    np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_batch_kmeans_with_fewer_distinct_points_than_k(ctx):
+    m = KMeans.train(ctx.parallelize([[1.0], [1.0], [2.0]], 2), 5, seed=2)
+    assert sorted(c.tolist() for c in m.clusterCenters) == [[1.0], [2.0]]

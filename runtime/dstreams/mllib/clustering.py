@@ -195,29 +195,50 @@ def _init_random(rdd: Any, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _init_parallel(blocks: Any, k: int, steps: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means||: oversample points with probability ``2 k cost / total cost`` for ``steps``
-    rounds, then reduce the candidates to ``k`` with a weighted k-means++."""
-    all_points = np.vstack(blocks.collect())
-    # the data of a block RDD is small enough to collect when it fits in the driver; k-means||
-    # on the driver keeps the rule while avoiding one job per step and partition
-    first = all_points[int(rng.integers(0, all_points.shape[0]))]
+    """k-means||, distributed over the blocks (one ``(n, d)`` array per partition): a random
+    first center; then ``steps`` rounds in which every point is drawn with probability
+    ``2 k cost / total cost`` (its squared distance to the nearest center so far); then the
+    candidates, weighted by the number of points nearest to each, are reduced to ``k`` by a
+    weighted k-means++ on the driver."""
+    seed = int(rng.integers(0, 2**31 - 1))
+    sizes = dict(blocks.mapPartitionsWithIndex(lambda i, it: [(i, sum(X.shape[0] for X in it))]).collect())
+    total_points = sum(sizes.values())
+    offset = int(rng.integers(0, total_points))   # the first center: a point drawn uniformly
+    part = 0
+    for part in sorted(sizes):
+        if offset < sizes[part]:
+            break
+        offset -= sizes[part]
+    first = blocks.mapPartitionsWithIndex(lambda i, it: [X[offset] for X in it] if i == part else []).collect()[0]
     candidates = [first]
-    costs = np.full(all_points.shape[0], np.inf)
     new = np.array([first])
-    for _ in range(steps):
-        costs = np.minimum(costs, _closest(new, all_points)[1])
-        total = costs.sum()
+    costs = blocks.map(lambda X: (X, np.full(X.shape[0], np.inf)))
+    previous = None
+    for step in range(steps):
+        centers = new
+        costs = costs.map(lambda Xc, c=centers: (Xc[0], np.minimum(Xc[1], _closest(c, Xc[0])[1]))).cache()
+        if previous is not None:
+            previous.unpersist()
+        previous = costs
+        total = float(costs.map(lambda Xc: float(Xc[1].sum())).sum())
         if total <= 0:
             break
-        chosen = rng.random(all_points.shape[0]) < 2.0 * costs * k / total
-        new = all_points[chosen]
-        if not new.shape[0]:
+
+        def draw(index, it, step=step, total=total):
+            draws = np.random.default_rng([seed, step, index])
+            return [X[draws.random(X.shape[0]) < 2.0 * c * k / total] for X, c in it]
+        chosen = [c for c in costs.mapPartitionsWithIndex(draw).collect() if c.shape[0]]
+        if not chosen:
             break
+        new = np.vstack(chosen)
         candidates.extend(new)
+    if previous is not None:
+        previous.unpersist()
     cand = np.unique(np.array(candidates), axis=0)
     if cand.shape[0] <= k:
         return cand
-    counts = np.bincount(_closest(cand, all_points)[0], minlength=cand.shape[0]).astype(np.float64)
+    counts = np.sum(blocks.map(lambda X: np.bincount(_closest(cand, X)[0], minlength=cand.shape[0])).collect(),
+                    axis=0).astype(np.float64)
     return _local_kmeans_pp(cand, counts, k, rng, 30)
 
 
