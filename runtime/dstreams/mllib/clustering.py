@@ -98,7 +98,7 @@ class KMeansModel:
         centers = self.centers
 
         def cost(it):
-            pts = [_convert_to_vector(p) for p in it]
+            pts = list(it)
             if not pts:
                 return [0.0]
             return [float(_closest(centers, _to_dense_matrix(pts, centers.shape[1]))[1].sum())]
@@ -167,7 +167,7 @@ class KMeans:
             raise EmptyDatasetError("KMeans.train needs at least one vector; the RDD is empty")
         dim = _convert_to_vector(first[0]).size
         blocks = rdd.mapPartitions(
-            lambda it: [b] if (b := _to_dense_matrix([_convert_to_vector(p) for p in it], dim)).shape[0] else []
+            lambda it: [b] if (b := _to_dense_matrix(list(it), dim)).shape[0] else []
         ).cache()
         try:
             if initialModel is not None:
@@ -344,7 +344,7 @@ class StreamingKMeansModel(KMeansModel):
         dim = centers.shape[1]
 
         def stats(it):
-            pts = [_convert_to_vector(p) for p in it]
+            pts = list(it)
             if not pts:
                 return []
             X = _to_dense_matrix(pts, dim)

@@ -371,17 +371,26 @@ def _convert_to_vector(v: Any) -> Vector:
                     f"list of numbers")
 
 
-def _to_dense_matrix(vectors: list[Vector], dim: int) -> np.ndarray:
-    """Stack vectors (dense or sparse) into an ``(n, dim)`` float64 array."""
+def _to_dense_matrix(vectors: list[Any], dim: int) -> np.ndarray:
+    """Stack vectors (Vectors, numpy arrays or lists of numbers) into an ``(n, dim)`` float64
+    array; raise DimensionMismatchError for a vector of another size."""
+    if not vectors:
+        return np.zeros((0, dim), dtype=np.float64)
+    if not any(isinstance(v, SparseVector) for v in vectors):  # the common case: one numpy call
+        rows = [v.array if isinstance(v, DenseVector) else v for v in vectors]
+        try:
+            out = np.array(rows, dtype=np.float64)
+        except ValueError:  # ragged rows
+            out = None
+        if out is not None and out.ndim == 2 and out.shape[1] == dim:
+            return out
     out = np.zeros((len(vectors), dim), dtype=np.float64)
     for row, v in enumerate(vectors):
+        v = _convert_to_vector(v)
+        if v.size != dim:
+            raise DimensionMismatchError(f"a vector of size {v.size} in data of {dim} features")
         if isinstance(v, SparseVector):
-            if v.size != dim:
-                raise DimensionMismatchError(f"a vector of size {v.size} in data of {dim} features")
             out[row, v.indices] = v.values
         else:
-            arr = v.toArray()
-            if arr.shape[0] != dim:
-                raise DimensionMismatchError(f"a vector of size {arr.shape[0]} in data of {dim} features")
-            out[row] = arr
+            out[row] = v.toArray()
     return out
