@@ -9,11 +9,14 @@ The modules and names are PySpark's (``pip install 'dstreams[ml]'`` installs num
   ``StreamingLogisticRegressionWithSGD``
 - ``clustering``: ``KMeans``, ``KMeansModel``, ``StreamingKMeans``, ``StreamingKMeansModel``
 - ``feature``: ``StandardScaler``, ``HashingTF``
-- ``util``: ``streamingAlgorithms(ssc)`` (the algorithms of a context recreated from a checkpoint)
+- ``util``: ``ModelBroadcast`` (train offline, score live: a model file broadcast again when
+  it changes) and ``streamingAlgorithms(ssc)`` (the algorithms of a context recreated from a
+  checkpoint)
 - ``errors``: the exception classes
 
 The update rules of the streaming algorithms are MLlib's (see each module's docstring), so
-the same data gives the same models as pyspark.mllib within float tolerance.
+the same data gives the same models as pyspark.mllib within float tolerance. The models have
+PySpark's ``save(sc, path)`` / ``load(sc, path)`` (in dstreams' own JSON format).
 """
 from __future__ import annotations
 
