@@ -119,3 +119,27 @@ def test_one_model_trained_on_two_streams_learns_from_both(runner):
     assert skm.latestModel().centers[0, 0] == pytest.approx(4.0)
     from dstreams.mllib.util import streamingAlgorithms
     assert streamingAlgorithms(runner.ssc) == [skm]
+
+
+def test_linear_model_restored_from_the_checkpoint(ctx, tmp_path):
+    """The checkpoint written after a batch holds the learned weights: a context recreated
+    from it (getOrCreate, in this process) has the trained model, not the initial one."""
+    from mllib_helpers import Runner
+
+    from dstreams.mllib.util import streamingAlgorithms
+    from dstreams.streaming import StreamingContext
+    r = Runner(ctx)
+    r.ssc.checkpoint(str(tmp_path / "ck"))
+    alg = StreamingLogisticRegressionWithSGD(stepSize=1.0, numIterations=1).setInitialWeights([0.0])
+    alg.trainOn(r.ssc.queueStream([[LabeledPoint(1.0, [1.0]), LabeledPoint(0.0, [-1.0])]]))
+    try:
+        r.run(2)
+    finally:
+        r.stop()
+    assert alg.latestModel().weights[0] == pytest.approx(0.5)
+
+    def never() -> StreamingContext:
+        raise AssertionError("the checkpoint was not used")
+    restored = StreamingContext.getOrCreate(str(tmp_path / "ck"), never)
+    (again,) = streamingAlgorithms(restored)
+    assert again is not alg and again.latestModel().weights[0] == pytest.approx(0.5)
