@@ -3,6 +3,8 @@
     pip install 'dstreams[bench]'      # pyspark 3.5.9; Java 17+
     PYSPARK_PYTHON=$(which python) python tests/mllib/reference_cases.py > tests/mllib/pyspark_expected.json
 
+(the streaming cases run about 6 s of 1 s batches)
+
 ``run_cases(sc, package)`` takes a SparkContext (or dstreams Context) and the name of the
 package ("pyspark.mllib" or "dstreams.mllib") and returns plain numbers, so both libraries
 run exactly the same calls.
@@ -85,13 +87,64 @@ def run_cases(sc: Any, package: str) -> dict:
     return out
 
 
+def run_streaming_cases(sc: Any, package: str, interval: float) -> dict:
+    """StreamingKMeans, StreamingLinearRegressionWithSGD and StreamingLogisticRegressionWithSGD
+    on a queue stream of 4 batches (the third empty); after each of the first 5 batches, the
+    latest models and the k-means predictions of that batch.
+
+    (Not the linear models' predictions: PySpark pickles the model into a batch's RDD when the
+    batch is generated, so they come from a model some batches old, depending on timing.)"""
+    import threading
+    streaming = importlib.import_module("pyspark.streaming" if package.startswith("pyspark") else "dstreams.streaming")
+    clustering = importlib.import_module(package + ".clustering")
+    regression = importlib.import_module(package + ".regression")
+    classification = importlib.import_module(package + ".classification")
+    LP = regression.LabeledPoint
+    ssc = streaming.StreamingContext(sc, interval)
+    points = [[[0.0, 0.0], [1.0, 0.5], [8.0, 9.0]], [[9.0, 9.0], [0.5, 0.0], [4.0, 4.5]], [], [[5.0, 5.0]]]
+    km = clustering.StreamingKMeans(k=2, decayFactor=0.6).setInitialCenters([[0.0, 1.0], [6.0, 6.0]], [1.0, 3.0])
+    kstream = ssc.queueStream([sc.parallelize(b, 2) for b in points])
+    km.trainOn(kstream)
+    labeled = [[LP(1.0, [1.0, 0.5]), LP(3.0, [2.0, 1.0])], [LP(2.0, [0.5, 2.0])], [], [LP(4.0, [1.0, 3.0])]]
+    lin = regression.StreamingLinearRegressionWithSGD(stepSize=0.2, numIterations=10).setInitialWeights([0.0, 0.0])
+    lstream = ssc.queueStream([sc.parallelize(b, 2) for b in labeled])
+    lin.trainOn(lstream)
+    binary = [[LP(1.0, [1.0, 0.5]), LP(0.0, [-2.0, 1.0])], [LP(1.0, [0.5, 2.0])], [], [LP(0.0, [-1.0, -3.0])]]
+    log = classification.StreamingLogisticRegressionWithSGD(stepSize=0.5, numIterations=5, regParam=0.1)
+    log.setInitialWeights([0.0, 0.0])
+    bstream = ssc.queueStream([sc.parallelize(b, 2) for b in binary])
+    log.trainOn(bstream)
+    batches: list = []
+    done = threading.Event()
+    kpred = km.predictOn(kstream)
+
+    def record(t: Any, rdd: Any) -> None:
+        m = km.latestModel()
+        batches.append({"centers": _floats(m.centers), "weights": _floats(m.clusterWeights),
+                        "labels": rdd.collect(),
+                        "lin": _floats(lin.latestModel().weights.toArray()),
+                        "log": _floats(log.latestModel().weights.toArray())})
+        if len(batches) >= 5:
+            done.set()
+    kpred.foreachRDD(record)
+    ssc.start()
+    try:
+        if not done.wait(120):
+            raise RuntimeError("the streaming cases did not finish in 120 s")
+    finally:
+        ssc.stop(stopSparkContext=False, stopGraceFully=False)
+    return {"batches": batches[:5]}
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
     from pyspark import SparkContext
     sc = SparkContext("local[1]", "dstreams-mllib-reference")
     sc.setLogLevel("ERROR")
     try:
-        json.dump(run_cases(sc, "pyspark.mllib"), sys.stdout, indent=1)
+        out = run_cases(sc, "pyspark.mllib")
+        out["streaming"] = run_streaming_cases(sc, "pyspark.mllib", 1.0)
+        json.dump(out, sys.stdout, indent=1)
         print()
     finally:
         sc.stop()
