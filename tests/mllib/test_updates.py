@@ -225,3 +225,11 @@ def test_batch_kmeans_on_partitioned_blobs(ctx, mode):
 def test_batch_kmeans_with_fewer_distinct_points_than_k(ctx):
     m = KMeans.train(ctx.parallelize([[1.0], [1.0], [2.0]], 2), 5, seed=2)
     assert sorted(c.tolist() for c in m.clusterCenters) == [[1.0], [2.0]]
+
+
+def test_assignment_is_exact_far_from_the_origin(ctx):
+    # |x|^2 - 2 x.c + |c|^2 would lose the 0.1 differences at 1e8; differences keep them
+    m = StreamingKMeansModel([[1e8], [1e8 + 1.0]], [1.0, 1.0])
+    assert m.predict([1e8 + 0.4]) == 0 and m.predict([1e8 + 0.6]) == 1
+    m.update(ctx.parallelize([[1e8 + 0.4], [1e8 + 0.6]]), 1.0, "batches")
+    assert m.centers[:, 0].tolist() == pytest.approx([1e8 + 0.2, 1e8 + 0.8], abs=1e-6)

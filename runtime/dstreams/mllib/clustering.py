@@ -43,12 +43,21 @@ _TIME_UNITS = ("batches", "points")
 
 def _closest(centers: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return (index of the nearest center, squared distance to it) for each row of X; ties
-    go to the lowest index, as in MLlib."""
-    d = (np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ centers.T)
-         + np.einsum("ij,ij->i", centers, centers)[None, :])
-    np.maximum(d, 0.0, out=d)
-    best = np.argmin(d, axis=1)
-    return best, d[np.arange(X.shape[0]), best]
+    go to the lowest index, as in MLlib. Distances are computed from the differences (not
+    from ``|x|^2 - 2 x.c + |c|^2``, which cancels badly for points far from the origin), for
+    blocks of rows at a time to bound the memory."""
+    n = X.shape[0]
+    best = np.empty(n, dtype=np.int64)
+    best_d = np.empty(n, dtype=np.float64)
+    step = max(1, 2**18 // max(1, centers.size))  # about 2 MB of differences per block
+    for start in range(0, n, step):
+        rows = X[start:start + step]
+        diff = rows[:, None, :] - centers[None, :, :]
+        d = np.einsum("ijk,ijk->ij", diff, diff)
+        i = np.argmin(d, axis=1)
+        best[start:start + step] = i
+        best_d[start:start + step] = d[np.arange(rows.shape[0]), i]
+    return best, best_d
 
 
 def _vector_array(x: Any) -> np.ndarray:
