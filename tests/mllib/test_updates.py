@@ -233,3 +233,24 @@ def test_assignment_is_exact_far_from_the_origin(ctx):
     assert m.predict([1e8 + 0.4]) == 0 and m.predict([1e8 + 0.6]) == 1
     m.update(ctx.parallelize([[1e8 + 0.4], [1e8 + 0.6]]), 1.0, "batches")
     assert m.centers[:, 0].tolist() == pytest.approx([1e8 + 0.2, 1e8 + 0.8], abs=1e-6)
+
+
+def test_sgd_on_wide_sparse_features_equals_dense(ctx):
+    """HashingTF-sized sparse features are not densified (2**20 columns), and give the same
+    weights as the same data written dense in a narrow space."""
+    from dstreams.mllib.linalg import SparseVector
+    wide = 1 << 20
+    cols = [3, 70000, wide - 1]
+    rows = [({0: 1.0, 1: 2.0}, 1.0), ({1: 1.0, 2: 0.5}, 0.0), ({0: 2.0, 2: 1.0}, 1.0), ({}, 0.0)]
+    sparse = [LabeledPoint(y, SparseVector(wide, {cols[j]: v for j, v in x.items()})) for x, y in rows]
+    dense = [LabeledPoint(y, [x.get(j, 0.0) for j in range(3)]) for x, y in rows]
+    for intercept in (False, True):
+        a = LogisticRegressionWithSGD.train(ctx.parallelize(sparse, 2), iterations=5, intercept=intercept,
+                                            miniBatchFraction=1.0)
+        b = LogisticRegressionWithSGD.train(ctx.parallelize(dense, 2), iterations=5, intercept=intercept)
+        np.testing.assert_allclose(a.weights.toArray()[cols], b.weights.toArray(), rtol=1e-12)
+        assert a.intercept == pytest.approx(b.intercept, rel=1e-12)
+        # the other weights only feel the L2 shrinkage from 0: they stay 0
+        assert np.count_nonzero(a.weights.toArray()) <= 3
+    lin_s = LinearRegressionWithSGD.train(ctx.parallelize(sparse, 2), iterations=3, step=0.1, miniBatchFraction=0.5)
+    assert lin_s.weights.size == wide

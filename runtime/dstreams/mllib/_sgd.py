@@ -17,9 +17,9 @@ What MLlib does, and so what this does:
 - Convergence: from the second update on, stop when
   ``||w_prev - w|| < convergenceTol * max(||w||, 1)``.
 
-Gradients are computed a partition at a time with numpy (rows stacked into a matrix), so the
-sums are in a different order than MLlib's point-by-point loop: results agree within float
-tolerance. The Bernoulli draws use numpy's generator, not Spark's XORShift, so with a
+Gradients are computed a partition at a time with numpy (rows stacked into a matrix, or kept
+as sparse coordinates when the features are sparse and wide, e.g. HashingTF's), so the sums are
+in a different order than MLlib's point-by-point loop: results agree within float tolerance. The Bernoulli draws use numpy's generator, not Spark's XORShift, so with a
 ``miniBatchFraction`` below 1 the sampled points differ from Spark's (the rule is the same).
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DimensionMismatchError, EmptyDatasetError, InvalidLabelError, InvalidParameterError
-from .linalg import _convert_to_vector, _to_dense_matrix
+from .linalg import SparseVector, _convert_to_vector, _to_dense_matrix
 
 __all__: list[str] = []
 
@@ -96,16 +96,78 @@ def updater_for(regType: str | None) -> Callable:
         raise InvalidParameterError(f"regType should be None, 'l1' or 'l2', got {regType!r}") from None
 
 
+# ---- blocks of rows -----------------------------------------------------------------------------
+SPARSE_MIN_FEATURES = 1024  # sparse features of more dimensions stay sparse (e.g. HashingTF's 2**20)
+
+
+class SparseRows:
+    """Rows of sparse vectors as coordinates (row, column, value), with the operations the
+    gradients use on a dense matrix: ``X @ w``, ``X.T @ r``, ``X[mask]`` and ``shape``."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]) -> None:
+        self.rows, self.cols, self.vals, self.shape = rows, cols, vals, shape
+
+    @classmethod
+    def of(cls, vectors: list, dim: int, bias: bool) -> SparseRows:
+        """Return the rows of ``vectors`` (sparse or dense), with a last column of ones if ``bias``."""
+        rows, cols, vals = [], [], []
+        for i, v in enumerate(vectors):
+            if isinstance(v, SparseVector):
+                if v.size != dim:
+                    raise DimensionMismatchError(f"a vector of size {v.size} in data of {dim} features")
+                c, x = v.indices.astype(np.int64), v.values
+            else:
+                a = _convert_to_vector(v).toArray()
+                if a.shape[0] != dim:
+                    raise DimensionMismatchError(f"a vector of size {a.shape[0]} in data of {dim} features")
+                c = np.nonzero(a)[0]
+                x = a[c]
+            if bias:
+                c, x = np.append(c, dim), np.append(x, 1.0)
+            rows.append(np.full(c.shape[0], i, dtype=np.int64))
+            cols.append(c)
+            vals.append(x)
+        cat = np.concatenate
+        return cls(cat(rows), cat(cols), cat(vals), (len(vectors), dim + (1 if bias else 0)))
+
+    def __matmul__(self, w: np.ndarray) -> np.ndarray:
+        return np.bincount(self.rows, weights=self.vals * w[self.cols], minlength=self.shape[0])
+
+    @property
+    def T(self) -> _Transposed:  # noqa: N802 - numpy's name
+        return _Transposed(self)
+
+    def __getitem__(self, mask: np.ndarray) -> SparseRows:
+        keep = mask[self.rows]
+        renumber = np.cumsum(mask) - 1
+        return SparseRows(renumber[self.rows[keep]], self.cols[keep], self.vals[keep],
+                          (int(mask.sum()), self.shape[1]))
+
+
+class _Transposed:
+    def __init__(self, m: SparseRows) -> None:
+        self.m = m
+
+    def __matmul__(self, r: np.ndarray) -> np.ndarray:
+        m = self.m
+        return np.bincount(m.cols, weights=m.vals * r[m.rows], minlength=m.shape[1])
+
+
 # ---- the optimizer ----------------------------------------------------------------------------
 def _blocks(points: Any, intercept: bool, dim: int) -> Any:
-    """Per partition: one ``(X, y)`` block of the labeled points (with the bias column)."""
+    """Per partition: one ``(X, y)`` block of the labeled points (with the bias column); X is
+    a dense matrix, or SparseRows when the features are sparse and many."""
     def to_block(it):
         pts = list(it)
         if not pts:
             return []
-        X = _to_dense_matrix([p.features for p in pts], dim)
-        if intercept:
-            X = np.hstack([X, np.ones((X.shape[0], 1))])
+        feats = [p.features for p in pts]
+        if dim >= SPARSE_MIN_FEATURES and any(isinstance(f, SparseVector) for f in feats):
+            X: Any = SparseRows.of(feats, dim, intercept)
+        else:
+            X = _to_dense_matrix(feats, dim)
+            if intercept:
+                X = np.hstack([X, np.ones((X.shape[0], 1))])
         y = np.fromiter((p.label for p in pts), dtype=np.float64, count=len(pts))
         return [(X, y)]
     return points.mapPartitions(to_block)
