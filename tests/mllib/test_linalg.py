@@ -58,3 +58,10 @@ def test_size_mismatch_is_a_named_error():
 def test_numpy_input_is_float64():
     v = Vectors.dense(np.array([1, 2], dtype=np.int32))
     assert v.toArray().dtype == np.float64
+
+
+def test_numpy_functions_take_vectors():
+    assert np.asarray(Vectors.dense([1.0, 3.0])).tolist() == [1.0, 3.0]
+    assert float(np.mean(Vectors.dense([1.0, 3.0]))) == 2.0
+    assert np.asarray(Vectors.sparse(3, {1: 2.0})).tolist() == [0.0, 2.0, 0.0]
+    assert Vectors.dense(Vectors.dense([1.0, 2.0])) == Vectors.dense([1.0, 2.0])

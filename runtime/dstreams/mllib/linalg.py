@@ -142,6 +142,10 @@ class DenseVector(Vector):
     def __getitem__(self, i: Any) -> Any:
         return self.array[i]
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """numpy functions take a DenseVector as its array (``np.asarray(v)``, ``np.mean(v)``)."""
+        return self.array if dtype is None else self.array.astype(dtype)
+
     def __iter__(self):
         return iter(self.array)
 
@@ -237,6 +241,10 @@ class SparseVector(Vector):
     def size(self) -> int:
         """The number of entries (zeros included)."""
         return self._size
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.toArray()
+        return arr if dtype is None else arr.astype(dtype)
 
     def toArray(self) -> np.ndarray:
         """Return a dense numpy array of the vector.
