@@ -254,3 +254,19 @@ def test_sgd_on_wide_sparse_features_equals_dense(ctx):
         assert np.count_nonzero(a.weights.toArray()) <= 3
     lin_s = LinearRegressionWithSGD.train(ctx.parallelize(sparse, 2), iterations=3, step=0.1, miniBatchFraction=0.5)
     assert lin_s.weights.size == wide
+
+
+def test_idf_and_normalizer_by_hand(ctx):
+    from dstreams.mllib.feature import IDF, HashingTF, Normalizer
+    from dstreams.mllib.linalg import Vectors
+    tf = HashingTF(1 << 20)
+    docs = ctx.parallelize([["a", "b"], ["a"], ["a", "c", "c"]], 2)
+    freqs = tf.transform(docs).cache()
+    model = IDF(minDocFreq=2).fit(freqs)
+    a, c = tf.indexOf("a"), tf.indexOf("c")
+    assert model.numDocs() == 3 and model.docFreq()[a] == 3 and model.docFreq()[c] == 1
+    # a: log(4/4) = 0; c: df 1 < minDocFreq 2 -> 0; with minDocFreq 0, c: log(4/2)
+    assert model.idf()[a] == 0.0 and model.idf()[c] == 0.0
+    assert IDF().fit(freqs).transform(tf.transform(["c", "c"]))[c] == pytest.approx(2 * math.log(2))
+    assert Normalizer(float("inf")).transform(Vectors.dense([1.0, -4.0, 2.0])).toArray().tolist() == [0.25, -1.0, 0.5]
+    assert Normalizer().transform(Vectors.dense([0.0, 0.0])).toArray().tolist() == [0.0, 0.0]

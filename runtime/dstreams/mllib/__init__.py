@@ -8,7 +8,7 @@ The modules and names are PySpark's (``pip install 'dstreams[ml]'`` installs num
 - ``classification``: ``LogisticRegressionWithSGD``, ``SVMWithSGD``,
   ``StreamingLogisticRegressionWithSGD``
 - ``clustering``: ``KMeans``, ``KMeansModel``, ``StreamingKMeans``, ``StreamingKMeansModel``
-- ``feature``: ``StandardScaler``, ``HashingTF``
+- ``feature``: ``StandardScaler``, ``HashingTF``, ``IDF``, ``Normalizer``
 - ``util``: ``ModelBroadcast`` (train offline, score live: a model file broadcast again when
   it changes) and ``streamingAlgorithms(ssc)`` (the algorithms of a context recreated from a
   checkpoint)

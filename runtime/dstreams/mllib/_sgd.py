@@ -19,7 +19,8 @@ What MLlib does, and so what this does:
 
 Gradients are computed a partition at a time with numpy (rows stacked into a matrix, or kept
 as sparse coordinates when the features are sparse and wide, e.g. HashingTF's), so the sums are
-in a different order than MLlib's point-by-point loop: results agree within float tolerance. The Bernoulli draws use numpy's generator, not Spark's XORShift, so with a
+in a different order than MLlib's point-by-point loop: results agree within float tolerance.
+The Bernoulli draws use numpy's generator, not Spark's XORShift, so with a
 ``miniBatchFraction`` below 1 the sampled points differ from Spark's (the rule is the same).
 """
 from __future__ import annotations

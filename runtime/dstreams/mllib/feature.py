@@ -23,7 +23,7 @@ from ..partitioner import portable_hash
 from .errors import InvalidParameterError
 from .linalg import DenseVector, SparseVector, Vectors, _convert_to_vector, _to_dense_matrix
 
-__all__ = ["StandardScaler", "StandardScalerModel", "HashingTF"]
+__all__ = ["StandardScaler", "StandardScalerModel", "HashingTF", "Normalizer", "IDF", "IDFModel"]
 
 
 class StandardScalerModel:
@@ -142,3 +142,99 @@ class HashingTF:
             i = self.indexOf(term)
             freq[i] = 1.0 if self.binary else freq.get(i, 0.0) + 1.0
         return Vectors.sparse(self.numFeatures, freq.items())
+
+
+class Normalizer:
+    """Scales each vector to unit p-norm (a zero vector stays zero).
+
+    >>> Normalizer().transform(Vectors.dense([3.0, 4.0]))
+    DenseVector([0.6, 0.8])
+    >>> Normalizer(1.0).transform(Vectors.sparse(3, {0: 1.0, 2: 3.0}))
+    SparseVector(3, {0: 0.25, 2: 0.75})
+    """
+
+    def __init__(self, p: float = 2.0) -> None:
+        if not p >= 1.0:
+            raise InvalidParameterError(f"p should be at least 1 (or inf), got {p}")
+        self.p = float(p)
+
+    def transform(self, vector: Any) -> Any:
+        """Return the normalized vector (or an RDD of them for an RDD)."""
+        if hasattr(vector, "getNumPartitions"):
+            return vector.map(self.transform)
+        v = _convert_to_vector(vector)
+        norm = v.norm(self.p)
+        if isinstance(v, SparseVector):
+            vals = v.values / norm if norm > 0 else v.values.copy()
+            return SparseVector(v.size, v.indices.tolist(), vals.tolist())
+        return DenseVector(v.toArray() / norm if norm > 0 else v.toArray().copy())
+
+
+class IDFModel:
+    """Inverse document frequencies: ``transform`` multiplies term frequencies by them."""
+
+    def __init__(self, idf: np.ndarray, docFreq: np.ndarray, numDocs: int) -> None:
+        self._idf = idf
+        self._docFreq = docFreq
+        self._numDocs = numDocs
+
+    def idf(self) -> DenseVector:
+        """Return the inverse document frequency of each term."""
+        return DenseVector(self._idf)
+
+    def docFreq(self) -> list[int]:
+        """Return the number of documents each term appears in."""
+        return [int(x) for x in self._docFreq]
+
+    def numDocs(self) -> int:
+        """Return the number of documents the model was fitted on."""
+        return self._numDocs
+
+    def transform(self, x: Any) -> Any:
+        """Return the TF-IDF vector of a term-frequency vector (or an RDD of them)."""
+        if hasattr(x, "getNumPartitions"):
+            return x.map(self.transform)
+        v = _convert_to_vector(x)
+        if isinstance(v, SparseVector):
+            return SparseVector(v.size, v.indices.tolist(), (v.values * self._idf[v.indices]).tolist())
+        return DenseVector(v.toArray() * self._idf)
+
+
+class IDF:
+    """Computes inverse document frequencies as MLlib does: ``log((m + 1) / (df + 1))`` for a
+    term in ``df`` of ``m`` documents, 0 for a term in fewer than ``minDocFreq`` documents.
+
+    >>> tf = ctx.parallelize([Vectors.sparse(3, {0: 1.0}), Vectors.sparse(3, {0: 2.0, 1: 1.0})])
+    >>> model = IDF().fit(tf)
+    >>> model.docFreq(), model.idf().toArray().round(4).tolist()
+    ([2, 1, 0], [0.0, 0.4055, 1.0986])
+    """
+
+    def __init__(self, minDocFreq: int = 0) -> None:
+        self.minDocFreq = minDocFreq
+
+    def fit(self, dataset: Any) -> IDFModel:
+        """Return the IDFModel of an RDD of term-frequency vectors."""
+        def counts(it):
+            df: np.ndarray | None = None
+            n = 0
+            for x in it:
+                v = _convert_to_vector(x)
+                if df is None:
+                    df = np.zeros(v.size, dtype=np.int64)
+                if isinstance(v, SparseVector):
+                    df[v.indices[v.values != 0]] += 1
+                else:
+                    df[v.toArray() != 0] += 1
+                n += 1
+            return [] if df is None else [(df, n)]
+        parts = dataset.mapPartitions(counts).collect()
+        if not parts:
+            from .errors import EmptyDatasetError
+            raise EmptyDatasetError("IDF.fit needs at least one vector; the RDD is empty")
+        df = np.sum([p[0] for p in parts], axis=0)
+        m = sum(p[1] for p in parts)
+        idf = np.log((m + 1.0) / (df + 1.0))
+        idf[df < self.minDocFreq] = 0.0
+        return IDFModel(idf, df, m)
+
