@@ -84,6 +84,12 @@ def run_cases(sc: Any, package: str) -> dict:
     out["scaler_mean"] = _floats(sm.mean.toArray())
     out["scaler_std"] = _floats(sm.std.toArray())
     out["scaler_t"] = _floats(sm.transform(linalg.Vectors.dense([1.0, 2.0])).toArray())
+    tfs = [linalg.Vectors.sparse(4, {0: 1.0, 1: 2.0}), linalg.Vectors.sparse(4, {0: 3.0}),
+           linalg.Vectors.sparse(4, {0: 1.0, 3: 1.0})]
+    idf = feature.IDF(minDocFreq=1).fit(sc.parallelize(tfs, 1))
+    out["idf"] = _floats(idf.idf().toArray())
+    out["idf_t"] = _floats(idf.transform(linalg.Vectors.dense([1.0, 1.0, 1.0, 2.0])).toArray())
+    out["normalizer"] = _floats(feature.Normalizer(3.0).transform(linalg.Vectors.dense([1.0, -2.0, 2.0])).toArray())
     return out
 
 
