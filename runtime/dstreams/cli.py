@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--executor-id", help="executor id (default: host-pid-random)")
     ex.add_argument("--cores", type=int, default=int(os.environ.get("DSTREAMS_EXECUTOR_CORES", "1")),
                     help="tasks run at once (default 1: one Python process per core scales best)")
+    sh = sub.add_parser("shell", help="an interactive Python shell with a Context 'sc' (like pyspark)")
+    sh.add_argument("--master", help="local[N], local[*], local-cluster[N] or redis://host:port/db")
+    sh.add_argument("--pyspark", action="store_true", help="make the pyspark module names resolve to dstreams")
+    sh.add_argument("--no-ipython", dest="ipython", action="store_false", default=None,
+                    help="the standard Python REPL even when IPython is installed")
     argv = list(sys.argv[1:] if argv is None else argv)
     app_args: list[str] = []
     if "--" in argv:  # everything after "--" belongs to the application
@@ -188,6 +193,15 @@ def main(argv: list[str] | None = None) -> int:
     if ns.command == "driver":
         _graceful_stop_on_sigterm()
         return _run(ns)
+    if ns.command == "shell":
+        if ns.master:
+            try:
+                parse_master(ns.master)
+            except MasterURLError as exc:
+                print(f"dstreams: {exc}", file=sys.stderr)
+                return 2
+        from .shell import main as shell_main
+        return shell_main(ns.master, ns.pyspark, ns.ipython)
     if ns.command == "status":
         return _status(ns.master, ns.app_id)
     if ns.command == "executor":
