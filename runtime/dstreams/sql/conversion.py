@@ -1,0 +1,176 @@
+"""Python records to Arrow tables (with a schema given or inferred), and engine results back to
+``Row`` objects.
+
+>>> t = records_to_arrow([Row(word="a", n=1), Row(word="b", n=2)])
+>>> t.column_names, t.num_rows, str(t.schema.field("n").type)
+(['word', 'n'], 2, 'int64')
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .errors import SchemaMismatchError
+from .types import (ArrayType, DataType, MapType, Row, StructField, StructType, _make_row, infer_schema,
+                    parse_schema, parse_type, record_fields)
+
+__all__ = ["records_to_arrow", "resolve_schema", "row_converter"]
+
+
+def resolve_schema(schema: Any) -> tuple[StructType | None, list[str] | None, bool]:
+    """Return ``(struct, names, atomic)`` for a ``schema=`` argument: a StructType, a DataType
+    (records are single values), a DDL string, or a list of column names (types inferred)."""
+    if schema is None:
+        return None, None, False
+    if isinstance(schema, StructType):
+        return schema, None, False
+    if isinstance(schema, DataType):
+        return StructType([StructField("value", schema)]), None, True
+    if isinstance(schema, str):
+        st = parse_schema(schema)
+        atomic = len(st.fields) == 1 and st.fields[0].name == "value" and not _looks_like_field_list(schema)
+        return st, None, atomic
+    if isinstance(schema, (list, tuple)) and all(isinstance(n, str) for n in schema):
+        return None, list(schema), False
+    raise TypeError(f"schema must be a StructType, a DataType, a DDL string or a list of column names, "
+                    f"got {schema!r}")
+
+
+def _looks_like_field_list(text: str) -> bool:
+    try:
+        parse_type(text)
+        return False
+    except Exception:
+        return True
+
+
+def _values_in_order(record: Any, names: list[str], by_name: bool) -> list[Any]:
+    if by_name:
+        if isinstance(record, dict):
+            return [record.get(n) for n in names]
+        if isinstance(record, Row) and hasattr(record, "__fields__"):
+            d = dict(zip(record.__fields__, record))
+            if all(n in d for n in names):
+                return [d[n] for n in names]
+            return list(record)
+        if isinstance(record, tuple) and hasattr(record, "_fields"):
+            d = record._asdict()
+            if all(n in d for n in names):
+                return [d[n] for n in names]
+            return list(record)
+    if isinstance(record, (tuple, list)):
+        return list(record)
+    if isinstance(record, dict):
+        return [record.get(n) for n in names]
+    return record_fields(record)[1]
+
+
+def _to_arrow_value(dt: DataType) -> Callable[[Any], Any] | None:
+    """Return a function preparing Python values of ``dt`` for pyarrow (None: as they are)."""
+    if isinstance(dt, StructType):
+        convs = [(_to_arrow_value(f.dataType), f.name) for f in dt.fields]
+        names = [f.name for f in dt.fields]
+
+        def struct(v: Any) -> Any:
+            if v is None:
+                return None
+            vals = _values_in_order(v, names, True)
+            return {n: (c(x) if c else x) for (c, n), x in zip(convs, vals)}
+        return struct
+    if isinstance(dt, ArrayType):
+        c = _to_arrow_value(dt.elementType)
+        return None if c is None else (lambda v: None if v is None else [c(x) for x in v])
+    if isinstance(dt, MapType):
+        c = _to_arrow_value(dt.valueType)
+        return None if c is None else (lambda v: None if v is None else {k: c(x) for k, x in v.items()})
+    return None
+
+
+def records_to_arrow(records: Iterable[Any], schema: Any = None, verify: bool = True) -> Any:
+    """Return a pyarrow Table of ``records`` (Rows, tuples, dicts, namedtuples, objects, or plain
+    values with an atomic schema such as ``'int'``), with ``schema`` or the inferred one."""
+    import pyarrow as pa
+    records = records if isinstance(records, list) else list(records)
+    struct, names, atomic = resolve_schema(schema)
+    if struct is None:
+        struct = infer_schema(records, names=names)
+    elif not atomic and records and not isinstance(records[0], (tuple, list, dict)) and not hasattr(records[0], "__dict__"):
+        if len(struct.fields) == 1:
+            atomic = True
+    if atomic:
+        columns = [records]
+    else:
+        fnames = struct.fieldNames()
+        by_name = schema is not None and names is None
+        rows = [_values_in_order(r, fnames, by_name) for r in records]
+        for i, r in enumerate(rows):
+            if len(r) != len(fnames):
+                raise SchemaMismatchError(f"record {i} has {len(r)} values but the schema {struct.simpleString()} has "
+                                          f"{len(fnames)} columns: {records[i]!r}")
+        columns = [list(c) for c in zip(*rows)] if rows else [[] for _ in fnames]
+    arrays = []
+    for f, values in zip(struct.fields, columns):
+        conv = _to_arrow_value(f.dataType)
+        if conv is not None:
+            values = [conv(v) for v in values]
+        try:
+            arr = pa.array(values, type=f.dataType.arrow(), from_pandas=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+            bad = _first_bad(values, f.dataType.arrow())
+            raise SchemaMismatchError(
+                f"column {f.name!r} has type {f.dataType.simpleString()} but record {bad[0]} holds "
+                f"{type(bad[1]).__name__} value {bad[1]!r} ({exc}): convert it, or change the schema") from None
+        if verify and not f.nullable and arr.null_count:
+            raise SchemaMismatchError(f"column {f.name!r} is not nullable but {arr.null_count} record(s) hold None")
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=struct.arrow_schema())
+
+
+def _first_bad(values: Sequence[Any], atype: Any) -> tuple[int, Any]:
+    import pyarrow as pa
+    for i, v in enumerate(values):
+        try:
+            pa.array([v], type=atype)
+        except Exception:
+            return i, v
+    return -1, None
+
+
+def _from_engine_value(dt: DataType) -> Callable[[Any], Any] | None:
+    """Return a function turning an engine value of ``dt`` into the Python value PySpark gives
+    (structs as Rows), or None when the value is already right."""
+    if isinstance(dt, StructType):
+        names = dt.fieldNames()
+        convs = [_from_engine_value(f.dataType) for f in dt.fields]
+
+        def struct(v: Any) -> Any:
+            if v is None:
+                return None
+            vals = list(v.values()) if isinstance(v, dict) else list(v)
+            return _make_row(names, [c(x) if c else x for c, x in zip(convs, vals)])
+        return struct
+    if isinstance(dt, ArrayType):
+        c = _from_engine_value(dt.elementType)
+        return None if c is None else (lambda v: None if v is None else [c(x) for x in v])
+    if isinstance(dt, MapType):
+        c = _from_engine_value(dt.valueType)
+        return None if c is None else (lambda v: None if v is None else {k: c(x) for k, x in v.items()})
+    return None
+
+
+def row_converter(schema: StructType) -> Callable[[tuple], Row]:
+    """Return a function making a Row of one engine result tuple."""
+    names = schema.fieldNames()
+    convs = [_from_engine_value(f.dataType) for f in schema.fields]
+    if not any(convs):
+        def plain(t: tuple) -> Row:
+            row = tuple.__new__(Row, t)
+            row.__dict__["__fields__"] = names
+            return row
+        return plain
+
+    def conv(t: tuple) -> Row:
+        row = tuple.__new__(Row, [c(x) if c else x for c, x in zip(convs, t)])
+        row.__dict__["__fields__"] = names
+        return row
+    return conv

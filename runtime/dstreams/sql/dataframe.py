@@ -1,0 +1,605 @@
+"""DataFrame and GroupedData: PySpark's DataFrame API, each operation one SQL query over its
+input, bound (and so checked) by DuckDB when the DataFrame is made, run by an action.
+
+A DataFrame is its SQL text plus an alias; operations wrap it as ``(<sql>) AS "<alias>"``.
+Binding at construction gives Spark's behaviour of failing at the operation that names a
+missing column, with an error naming it and listing the input's columns.
+
+>>> spark = SparkSession.builder.getOrCreate()                               # doctest: +SKIP
+>>> df = spark.createDataFrame([("a", 1), ("b", 2)], "word STRING, n BIGINT")  # doctest: +SKIP
+>>> df.filter(df.n > 1).select("word").collect()                               # doctest: +SKIP
+[Row(word='b')]
+"""
+from __future__ import annotations
+
+import sys
+import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .column import Column, columns_of, ref_column, to_column
+from .conversion import row_converter
+from .errors import AnalysisException, ColumnNotFoundError, TableNotFoundError
+from .show import format_table
+from .types import Row, StructField, StructType, from_duckdb, quote_ident
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .readwriter import DataFrameWriter
+    from .session import SparkSession
+
+__all__ = ["DataFrame", "GroupedData"]
+
+_JOIN_TYPES = {
+    "inner": "INNER JOIN", "cross": "CROSS JOIN", "outer": "FULL OUTER JOIN", "full": "FULL OUTER JOIN",
+    "fullouter": "FULL OUTER JOIN", "full_outer": "FULL OUTER JOIN", "left": "LEFT OUTER JOIN",
+    "leftouter": "LEFT OUTER JOIN", "left_outer": "LEFT OUTER JOIN", "right": "RIGHT OUTER JOIN",
+    "rightouter": "RIGHT OUTER JOIN", "right_outer": "RIGHT OUTER JOIN", "semi": "SEMI JOIN",
+    "leftsemi": "SEMI JOIN", "left_semi": "SEMI JOIN", "anti": "ANTI JOIN", "leftanti": "ANTI JOIN",
+    "left_anti": "ANTI JOIN",
+}
+
+
+class TableHandle:
+    """Keeps a registered Arrow table registered while something refers to this handle."""
+
+    def __init__(self, engine: Any, table: Any) -> None:
+        self.name = engine.register(table)
+        self.num_rows = table.num_rows
+        weakref.finalize(self, engine.release, self.name)
+
+
+def _q(name: str) -> str:
+    return quote_ident(name)
+
+
+class DataFrame:
+    """A distributed collection of rows under named columns (here: a query over Arrow data in the
+    session's DuckDB). Made by ``spark.createDataFrame``, ``spark.sql``, ``spark.read`` or
+    ``rdd.toDF``; transformations return new DataFrames, actions (``collect``, ``count``,
+    ``show``, ``toPandas``, ``write``) run the query."""
+
+    def __init__(self, session: "SparkSession", sql: str, keep: tuple = (), context: str = "",
+                 alias: str | None = None, bound: tuple[list[str], list[Any]] | None = None,
+                 input_columns: list[str] | None = None, ordered: bool = False) -> None:
+        self.sparkSession = session
+        self._keep = keep
+        self._alias = alias or session._engine.new_name("_d")
+        self._ordered = ordered
+        names, types = bound if bound is not None else session._bind(sql, context, input_columns)
+        if any(t.id in ("hugeint", "uhugeint") for t in types):  # sums of integers: bigint, as in Spark
+            sel = ", ".join(f"CAST({_q(n)} AS BIGINT) AS {_q(n)}" if t.id in ("hugeint", "uhugeint") else _q(n)
+                            for n, t in zip(names, types))
+            sql = f"SELECT {sel} FROM ({sql}) AS {_q(self._alias + 'h')}"
+            names, types = session._bind(sql, context, input_columns)
+        self._sql = sql
+        self._names: list[str] = list(names)
+        self._types = list(types)
+        self._schema: StructType | None = None
+
+    # ---- metadata --------------------------------------------------------------------------
+    @property
+    def schema(self) -> StructType:
+        """The StructType of the rows (from the engine's types: bigint for integer sums...)."""
+        if self._schema is None:
+            self._schema = StructType([StructField(n, from_duckdb(t)) for n, t in zip(self._names, self._types)])
+        return self._schema
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names, in order."""
+        return list(self._names)
+
+    @property
+    def dtypes(self) -> list[tuple[str, str]]:
+        """``(name, type string)`` of each column, e.g. ``[('word', 'string'), ('n', 'bigint')]``."""
+        return [(f.name, f.dataType.simpleString()) for f in self.schema.fields]
+
+    def printSchema(self) -> None:
+        """Print the schema as a tree (``root`` then `` |-- name: type (nullable = true)``)."""
+        sys.stdout.write(self.schema.treeString() + "\n")
+
+    @property
+    def write(self) -> "DataFrameWriter":
+        """A DataFrameWriter saving this DataFrame to files (``df.write.parquet(url)``...) or a database."""
+        from .readwriter import DataFrameWriter
+        return DataFrameWriter(self)
+
+    @property
+    def rdd(self) -> Any:
+        """The rows as an RDD of Rows on the session's Context (collected, then parallelized)."""
+        ctx = self.sparkSession.sparkContext
+        rows = self.collect()
+        return ctx.parallelize(rows, max(1, min(ctx.defaultParallelism, len(rows) or 1)))
+
+    def __repr__(self) -> str:
+        return f"DataFrame[{', '.join(f'{n}: {t}' for n, t in self.dtypes)}]"
+
+    def explain(self, extended: bool = False) -> None:
+        """Print the engine's plan of the query (DuckDB's EXPLAIN)."""
+        rows = self.sparkSession._run(lambda con: con.sql(f"EXPLAIN {self._sql}").fetchall(), "explain()")
+        for _, plan in rows:
+            sys.stdout.write(plan + "\n")
+
+    # ---- building ----------------------------------------------------------------------------
+    def _from(self) -> str:
+        return f"({self._sql}) AS {_q(self._alias)}"
+
+    def _scope(self) -> frozenset:
+        return frozenset({self._alias})
+
+    def _derive(self, sql: str, context: str, *others: "DataFrame", ordered: bool = False) -> "DataFrame":
+        cols = list(self._names)
+        for o in others:
+            cols += [c for c in o._names if c not in cols]
+        return DataFrame(self.sparkSession, sql, keep=(self,) + others, context=context, input_columns=cols,
+                         ordered=ordered)
+
+    def _has(self, name: str) -> bool:
+        return name.lower() in (n.lower() for n in self._names)
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            if item != "*" and not self._has(item.split(".")[0].strip("`")):
+                raise ColumnNotFoundError(self._missing(item, f"df[{item!r}]"), item, self.columns)
+            return ref_column(item, self._alias)
+        if isinstance(item, int):
+            return ref_column(self._names[item], self._alias)
+        if isinstance(item, Column):
+            return self.filter(item)
+        if isinstance(item, (list, tuple)):
+            return self.select(*item)
+        raise TypeError(f"unexpected item type: {type(item).__name__}")
+
+    def __getattr__(self, name: str) -> Column:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self.__dict__.get("_names", ()):
+            return ref_column(name, self._alias)
+        raise AttributeError(f"'DataFrame' object has no attribute {name!r} (its columns: {', '.join(self._names)})")
+
+    def _check_refs(self, cols: list[Column], op: str) -> None:
+        """Fail on a plain column reference that names no column (with the columns listed)."""
+        for c in cols:
+            if c._ref is None or c._ref[1] == "*":
+                continue
+            qualifier, name = c._ref
+            if qualifier is not None and qualifier != self._alias:
+                continue
+            head = name.split(".")[0].strip("`") if "`" not in name else name.strip("`")
+            if not self._has(head) and not self._has(name.strip("`")):
+                if "." in name and not qualifier:
+                    continue  # maybe a qualified name (alias.column): let the engine decide
+                raise ColumnNotFoundError(self._missing(name, f"{op}({', '.join(x.name_hint for x in cols)})"),
+                                          name, self.columns)
+
+    def _missing(self, name: str, context: str) -> str:
+        listed = ", ".join(f"`{c}`" for c in self._names)
+        return (f"[UNRESOLVED_COLUMN] a column with name `{name}` cannot be resolved in {context}; the input's "
+                f"columns are: [{listed}]")
+
+    # ---- transformations ---------------------------------------------------------------------
+    def select(self, *cols: Any) -> "DataFrame":
+        """Return the DataFrame of the given columns or expressions (names, Columns, ``"*"``).
+
+        >>> df.select("word", (df.n + 1).alias("m")).columns                     # doctest: +SKIP
+        ['word', 'm']
+        """
+        cs = columns_of(cols)
+        if not cs:
+            raise AnalysisException("select() needs at least one column")
+        self._check_refs(cs, "select")
+        scope = self._scope()
+        parts = [c.sql(scope) if c.name_hint == "*" and c._alias is None else c._select_sql(scope) for c in cs]
+        return self._derive(f"SELECT {', '.join(parts)} FROM {self._from()}",
+                            f"select({', '.join(c.name_hint for c in cs)})")
+
+    def selectExpr(self, *expr: str) -> "DataFrame":
+        """Return the DataFrame of SQL expressions (``"n * 2 AS double_n"``)."""
+        from .session import translate_sql
+        exprs = list(expr[0]) if len(expr) == 1 and isinstance(expr[0], (list, tuple)) else list(expr)
+        return self._derive(f"SELECT {', '.join(translate_sql(e) for e in exprs)} FROM {self._from()}",
+                            f"selectExpr({', '.join(exprs)})")
+
+    def filter(self, condition: Column | str) -> "DataFrame":
+        """Return the rows where ``condition`` (a boolean Column or a SQL expression) is true."""
+        from .session import translate_sql
+        cond = translate_sql(condition) if isinstance(condition, str) else to_column(condition).sql(self._scope())
+        name = condition if isinstance(condition, str) else condition.name_hint
+        return self._derive(f"SELECT * FROM {self._from()} WHERE {cond}", f"filter({name})", ordered=self._ordered)
+
+    where = filter
+
+    def withColumn(self, colName: str, col: Column) -> "DataFrame":
+        """Return the DataFrame with column ``colName`` added, or replaced when it exists."""
+        if not isinstance(col, Column):
+            raise TypeError(f"withColumn({colName!r}, ...) needs a Column, got {type(col).__name__}: "
+                            f"use lit(...) for a constant")
+        c = col.sql(self._scope())
+        if self._has(colName):
+            sql = f"SELECT * REPLACE ({c} AS {_q(colName)}) FROM {self._from()}"
+        else:
+            sql = f"SELECT *, {c} AS {_q(colName)} FROM {self._from()}"
+        return self._derive(sql, f"withColumn({colName!r}, {col.name_hint})")
+
+    def withColumns(self, colsMap: dict[str, Column]) -> "DataFrame":
+        """Return the DataFrame with several columns added or replaced."""
+        df = self
+        for name, c in colsMap.items():
+            df = df.withColumn(name, c)
+        return df
+
+    def withColumnRenamed(self, existing: str, new: str) -> "DataFrame":
+        """Return the DataFrame with column ``existing`` renamed (no-op when there is none)."""
+        if not self._has(existing):
+            return self
+        sel = ", ".join(f"{_q(n)} AS {_q(new)}" if n.lower() == existing.lower() else _q(n) for n in self._names)
+        return self._derive(f"SELECT {sel} FROM {self._from()}", f"withColumnRenamed({existing!r}, {new!r})")
+
+    def drop(self, *cols: Any) -> "DataFrame":
+        """Return the DataFrame without the named columns (names not present are ignored)."""
+        names = [c.name_hint if isinstance(c, Column) else c for c in cols]
+        gone = [n for n in self._names if n.lower() in {x.lower() for x in names}]
+        if not gone:
+            return self
+        if len(gone) == len(self._names):
+            return self._derive(f"SELECT * FROM {self._from()} LIMIT 0", "drop()").select()  # raises
+        return self._derive(f"SELECT * EXCLUDE ({', '.join(_q(n) for n in gone)}) FROM {self._from()}",
+                            f"drop({', '.join(names)})")
+
+    def toDF(self, *cols: str) -> "DataFrame":
+        """Return the DataFrame with its columns renamed, in order."""
+        if len(cols) != len(self._names):
+            raise AnalysisException(f"toDF() got {len(cols)} names for {len(self._names)} columns "
+                                    f"({', '.join(self._names)})")
+        alias = self.sparkSession._engine.new_name("_r")
+        return self._derive(f"SELECT * FROM ({self._sql}) AS {_q(alias)}({', '.join(_q(c) for c in cols)})",
+                            f"toDF({', '.join(cols)})")
+
+    def alias(self, alias: str) -> "DataFrame":
+        """Return this DataFrame under ``alias``, so ``col("alias.column")`` names its columns."""
+        return DataFrame(self.sparkSession, self._sql, keep=(self,), alias=alias,
+                         bound=(self._names, self._types), ordered=self._ordered)
+
+    def groupBy(self, *cols: Any) -> "GroupedData":
+        """Return a GroupedData grouping the rows by ``cols``; aggregate it with ``agg``/``count``/...
+
+        >>> df.groupBy("word").count().columns                                       # doctest: +SKIP
+        ['word', 'count']
+        """
+        return GroupedData(self, columns_of(cols))
+
+    groupby = groupBy
+
+    def agg(self, *exprs: Any) -> "DataFrame":
+        """Return the aggregates of all rows (``df.agg(F.max("n"))``)."""
+        return self.groupBy().agg(*exprs)
+
+    def orderBy(self, *cols: Any, ascending: bool | list[bool] = True) -> "DataFrame":
+        """Return the rows sorted by ``cols`` (ascending with nulls first unless ``.desc()`` or
+        ``ascending=False``, as in Spark)."""
+        cs = columns_of(cols)
+        if not cs:
+            raise AnalysisException("orderBy() needs at least one column")
+        self._check_refs(cs, "orderBy")
+        asc = ascending if isinstance(ascending, list) else [ascending] * len(cs)
+        scope = self._scope()
+        keys = []
+        for c, a in zip(cs, asc):
+            if c._order is None and not a:
+                c = c.desc()
+            keys.append(c._order_sql(scope))
+        return self._derive(f"SELECT * FROM {self._from()} ORDER BY {', '.join(keys)}",
+                            f"orderBy({', '.join(c.name_hint for c in cs)})", ordered=True)
+
+    sort = orderBy
+
+    def limit(self, num: int) -> "DataFrame":
+        """Return the first ``num`` rows (in order when the DataFrame is sorted)."""
+        if num < 0:
+            raise ValueError(f"limit({num}): the number of rows must not be negative")
+        if self._ordered:
+            return self._derive(f"{self._sql} LIMIT {int(num)}", f"limit({num})", ordered=True)
+        return self._derive(f"SELECT * FROM {self._from()} LIMIT {int(num)}", f"limit({num})")
+
+    def distinct(self) -> "DataFrame":
+        """Return the distinct rows."""
+        return self._derive(f"SELECT DISTINCT * FROM {self._from()}", "distinct()")
+
+    def dropDuplicates(self, subset: list[str] | None = None) -> "DataFrame":
+        """Return one row of each group of rows equal in ``subset`` (all columns without one)."""
+        if not subset:
+            return self.distinct()
+        return self._derive(f"SELECT DISTINCT ON ({', '.join(_q(c) for c in subset)}) * FROM {self._from()}",
+                            f"dropDuplicates({subset})")
+
+    drop_duplicates = dropDuplicates
+
+    def union(self, other: "DataFrame") -> "DataFrame":
+        """Return the rows of both DataFrames, matched by position (duplicates kept, as in Spark)."""
+        if len(other._names) != len(self._names):
+            raise AnalysisException(f"[NUM_COLUMNS_MISMATCH] union() needs the same number of columns: "
+                                    f"{self.columns} has {len(self._names)}, {other.columns} has {len(other._names)}")
+        return self._derive(f"SELECT * FROM {self._from()} UNION ALL SELECT * FROM {other._from()}", "union()", other)
+
+    unionAll = union
+
+    def unionByName(self, other: "DataFrame", allowMissingColumns: bool = False) -> "DataFrame":
+        """Return the rows of both DataFrames, matched by column name."""
+        if not allowMissingColumns:
+            mine, theirs = {c.lower() for c in self._names}, {c.lower() for c in other._names}
+            if mine != theirs:
+                raise ColumnNotFoundError(f"unionByName(): the columns differ: {sorted(mine ^ theirs)} are not in both "
+                                          f"(pass allowMissingColumns=True to fill them with nulls)")
+        return self._derive(f"SELECT * FROM {self._from()} UNION ALL BY NAME SELECT * FROM {other._from()}",
+                            "unionByName()", other)
+
+    def intersect(self, other: "DataFrame") -> "DataFrame":
+        """Return the distinct rows found in both DataFrames."""
+        return self._derive(f"SELECT * FROM {self._from()} INTERSECT SELECT * FROM {other._from()}", "intersect()", other)
+
+    def subtract(self, other: "DataFrame") -> "DataFrame":
+        """Return the distinct rows of this DataFrame not in ``other``."""
+        return self._derive(f"SELECT * FROM {self._from()} EXCEPT SELECT * FROM {other._from()}", "subtract()", other)
+
+    exceptAll = subtract
+
+    def crossJoin(self, other: "DataFrame") -> "DataFrame":
+        """Return every pair of rows."""
+        return self.join(other, how="cross")
+
+    def join(self, other: "DataFrame", on: str | list[str] | Column | list[Column] | None = None,
+             how: str | None = None) -> "DataFrame":
+        """Return the join with ``other`` on column names (kept once, first) or a condition.
+
+        ``how``: inner (default), left, right, full/outer, cross, semi/left_semi, anti/left_anti.
+        """
+        kind = (how or "inner").lower()
+        if kind not in _JOIN_TYPES:
+            raise AnalysisException(f"unsupported join type {how!r}; use one of {', '.join(sorted(_JOIN_TYPES))}")
+        if other._alias == self._alias:
+            other = other.alias(self.sparkSession._engine.new_name("_d"))
+        L, R = self._alias, other._alias
+        scope = frozenset({L, R})
+        semi = kind in ("semi", "leftsemi", "left_semi", "anti", "leftanti", "left_anti")
+        if on is None or kind == "cross":
+            op = "CROSS JOIN" if not semi else _JOIN_TYPES[kind]
+            sel = f"{_q(L)}.*" if semi else f"{_q(L)}.*, {_q(R)}.*"
+            cond = "" if op == "CROSS JOIN" else " ON TRUE"
+            return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()}{cond}", f"join({kind})", other)
+        if isinstance(on, str):
+            on = [on]
+        op = _JOIN_TYPES[kind]
+        if isinstance(on, (list, tuple)) and all(isinstance(k, str) for k in on):
+            for k in on:
+                for df, side in ((self, "left"), (other, "right")):
+                    if not df._has(k):
+                        raise ColumnNotFoundError(df._missing(k, f"join(on={list(on)!r}), {side} side"), k, df.columns)
+            cond = " AND ".join(f"{_q(L)}.{_q(k)} = {_q(R)}.{_q(k)}" for k in on)
+            keys = {k.lower() for k in on}
+            if semi:
+                sel = f"{_q(L)}.*"
+            else:
+                if kind in ("outer", "full", "fullouter", "full_outer"):
+                    kcols = [f"coalesce({_q(L)}.{_q(k)}, {_q(R)}.{_q(k)}) AS {_q(k)}" for k in on]
+                elif op == "RIGHT OUTER JOIN":
+                    kcols = [f"{_q(R)}.{_q(k)} AS {_q(k)}" for k in on]
+                else:
+                    kcols = [f"{_q(L)}.{_q(k)} AS {_q(k)}" for k in on]
+                rest = [f"{_q(L)}.{_q(n)}" for n in self._names if n.lower() not in keys]
+                rest += [f"{_q(R)}.{_q(n)}" for n in other._names if n.lower() not in keys]
+                sel = ", ".join(kcols + rest)
+            return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()} ON {cond}",
+                                f"join(on={list(on)!r}, how={kind!r})", other)
+        conds = [on] if isinstance(on, Column) else list(on)
+        cond = " AND ".join(to_column(c).sql(scope) for c in conds)
+        sel = f"{_q(L)}.*" if semi else f"{_q(L)}.*, {_q(R)}.*"
+        return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()} ON {cond}",
+                            f"join({', '.join(to_column(c).name_hint for c in conds)}, how={kind!r})", other)
+
+    def sample(self, withReplacement: bool | float | None = None, fraction: float | None = None,
+               seed: int | None = None) -> "DataFrame":
+        """Return about ``fraction`` of the rows, chosen at random (reproducibly with ``seed``)."""
+        if isinstance(withReplacement, float) and fraction is None:
+            withReplacement, fraction = False, withReplacement
+        if fraction is None or not 0 <= fraction <= 1:
+            raise ValueError(f"sample() needs a fraction between 0 and 1, got {fraction!r}")
+        rep = f"bernoulli, {int(seed)}" if seed is not None else "bernoulli"
+        return self._derive(f"SELECT * FROM {self._from()} USING SAMPLE {fraction * 100!r}% ({rep})", "sample()")
+
+    def cache(self) -> "DataFrame":
+        """Compute the rows now and keep them (later queries read the kept Arrow table); return self."""
+        table = self.toArrow()
+        handle = TableHandle(self.sparkSession._engine, table)
+        self._sql = f"SELECT * FROM {_q(handle.name)}"
+        self._keep = (handle,)
+        self._ordered = False
+        return self
+
+    persist = cache
+
+    def unpersist(self, blocking: bool = False) -> "DataFrame":
+        return self
+
+    # ---- views -------------------------------------------------------------------------------
+    def createOrReplaceTempView(self, name: str) -> None:
+        """Register this DataFrame as temporary view ``name`` for ``spark.sql`` (replacing one)."""
+        self.sparkSession._create_view(name, self, replace=True)
+
+    def createTempView(self, name: str) -> None:
+        """Register this DataFrame as temporary view ``name``; an existing view is an error."""
+        self.sparkSession._create_view(name, self, replace=False)
+
+    registerTempTable = createOrReplaceTempView
+    createOrReplaceGlobalTempView = createOrReplaceTempView
+
+    # ---- actions -----------------------------------------------------------------------------
+    def _fetch_rows(self, sql: str, context: str) -> list[Row]:
+        conv = row_converter(self.schema)
+        raw = self.sparkSession._run(lambda con: con.sql(sql).fetchall(), context)
+        return [conv(t) for t in raw]
+
+    def collect(self) -> list[Row]:
+        """Return every row as a list of Rows."""
+        return self._fetch_rows(self._sql, "collect()")
+
+    def toLocalIterator(self, prefetchPartitions: bool = False) -> Iterator[Row]:
+        """Return an iterator over the rows."""
+        return iter(self.collect())
+
+    def take(self, num: int) -> list[Row]:
+        """Return the first ``num`` rows."""
+        return self.limit(num).collect()
+
+    def head(self, n: int | None = None) -> Row | list[Row] | None:
+        """Return the first row (None when there is none), or the first ``n`` rows as a list."""
+        if n is None:
+            rows = self.take(1)
+            return rows[0] if rows else None
+        return self.take(n)
+
+    def first(self) -> Row | None:
+        """Return the first row, or None."""
+        return self.head()
+
+    def tail(self, num: int) -> list[Row]:
+        rows = self.collect()
+        return rows[-num:] if num else []
+
+    def isEmpty(self) -> bool:
+        """Return whether the DataFrame has no rows."""
+        return not self.take(1)
+
+    def count(self) -> int:
+        """Return the number of rows."""
+        return self.sparkSession._run(lambda con: con.sql(f"SELECT count(*) FROM {self._from()}").fetchall()[0][0],
+                                      "count()")
+
+    def toArrow(self) -> Any:
+        """Return the rows as a pyarrow Table."""
+        return self.sparkSession._run(lambda con: con.sql(self._sql).to_arrow_table(), "toArrow()")
+
+    def toPandas(self) -> Any:
+        """Return the rows as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            raise ImportError("toPandas() needs pandas: pip install pandas") from None
+        return self.toArrow().to_pandas()
+
+    def foreach(self, f: Callable[[Row], Any]) -> None:
+        """Call ``f(row)`` for every row (as tasks on the Context's executors)."""
+        self.rdd.foreach(f)
+
+    def foreachPartition(self, f: Callable[[Iterator[Row]], Any]) -> None:
+        """Call ``f(rows)`` for every partition of ``df.rdd``."""
+        self.rdd.foreachPartition(f)
+
+    def showString(self, n: int = 20, truncate: bool | int = True, vertical: bool = False) -> str:
+        """Return the text ``show()`` prints."""
+        width = 20 if truncate is True else (0 if truncate is False else int(truncate))
+        rows = self.limit(n + 1).collect() if n >= 0 else self.collect()
+        more = 0 <= n < len(rows)
+        return format_table(self._names, rows[:n] if n >= 0 else rows, [f.dataType for f in self.schema.fields],
+                            truncate=width, vertical=vertical, has_more=more)
+
+    def show(self, n: int = 20, truncate: bool | int = True, vertical: bool = False) -> None:
+        """Print the first ``n`` rows as Spark prints them (strings over ``truncate`` characters
+        are cut; ``vertical`` prints one field per line).
+
+        >>> spark.createDataFrame([("a", 1)], "word STRING, n INT").show()            # doctest: +SKIP
+        +----+---+
+        |word|  n|
+        +----+---+
+        |   a|  1|
+        +----+---+
+        <BLANKLINE>
+        """
+        sys.stdout.write(self.showString(n, truncate, vertical) + "\n")
+        sys.stdout.flush()
+
+
+_AGG_NAMES = {"avg": "avg", "mean": "avg", "max": "max", "min": "min", "sum": "sum", "count": "count",
+              "first": "first", "last": "last", "collect_list": "collect_list", "collect_set": "collect_set",
+              "stddev": "stddev", "variance": "variance", "countDistinct": "countDistinct"}
+
+
+class GroupedData:
+    """The rows of a DataFrame grouped by key columns (``df.groupBy(...)``); its methods return
+    a DataFrame of the keys and the aggregates."""
+
+    def __init__(self, df: DataFrame, keys: list[Column]) -> None:
+        df._check_refs(keys, "groupBy")
+        self._df = df
+        self._keys = keys
+
+    def agg(self, *exprs: Any) -> DataFrame:
+        """Return the keys and the aggregates ``exprs`` (Columns, or one dict of column to function
+        name such as ``{"n": "max"}``) of each group."""
+        from . import functions as F
+        if len(exprs) == 1 and isinstance(exprs[0], dict):
+            cols = []
+            for c, fn in exprs[0].items():
+                if fn not in _AGG_NAMES:
+                    raise AnalysisException(f"agg(): unknown aggregate function {fn!r} for column {c!r} "
+                                            f"(use one of {', '.join(sorted(_AGG_NAMES))})")
+                cols.append(getattr(F, _AGG_NAMES[fn])(c))
+        else:
+            cols = [to_column(e) for e in exprs]
+        if not cols:
+            raise AnalysisException("agg() needs at least one aggregate expression")
+        return self._build(cols, f"agg({', '.join(c.name_hint for c in cols)})")
+
+    def _build(self, aggs: list[Column], context: str) -> DataFrame:
+        df = self._df
+        scope = df._scope()
+        src = df._from()
+        if any(k._generator for k in self._keys):
+            inner = ", ".join(f"{k.sql(scope)} AS {_q(f'__g{i}')}" for i, k in enumerate(self._keys))
+            src = f"(SELECT *, {inner} FROM {df._from()}) AS {_q(df._alias)}"
+            keys_sel = [f"{_q(f'__g{i}')} AS {_q(k.name_hint)}" for i, k in enumerate(self._keys)]
+            group = [_q(f"__g{i}") for i in range(len(self._keys))]
+        else:
+            keys_sel = [k._select_sql(scope) for k in self._keys]
+            group = [k.sql(scope) for k in self._keys]
+        sel = ", ".join(keys_sel + [a._select_sql(scope) for a in aggs])
+        sql = f"SELECT {sel} FROM {src}" + (f" GROUP BY {', '.join(group)}" if group else "")
+        keys = ", ".join(k.name_hint for k in self._keys)
+        return df._derive(sql, f"groupBy({keys}).{context}")
+
+    def count(self) -> DataFrame:
+        """Return the keys and the number of rows of each group, in column ``count``."""
+        from . import functions as F
+        return self._build([F.count("*").alias("count")], "count()")
+
+    def _numeric(self, fn: str, cols: tuple[str, ...]) -> DataFrame:
+        from . import functions as F
+        from .types import ByteType, DecimalType, DoubleType, FloatType, IntegerType, LongType, ShortType
+        numeric = (ByteType, ShortType, IntegerType, LongType, FloatType, DoubleType, DecimalType)
+        schema = self._df.schema
+        if not cols:
+            keys = {k.name_hint.lower() for k in self._keys}
+            cols = tuple(f.name for f in schema.fields if isinstance(f.dataType, numeric) and f.name.lower() not in keys)
+        for c in cols:
+            match = [f for f in schema.fields if f.name.lower() == c.lower()]
+            if not match:
+                raise ColumnNotFoundError(self._df._missing(c, f"groupBy().{fn}()"), c, self._df.columns)
+            if not isinstance(match[0].dataType, numeric):
+                raise AnalysisException(f"groupBy().{fn}(): column `{c}` is {match[0].dataType.simpleString()}, "
+                                        f"not a numeric column")
+        return self._build([getattr(F, fn)(c) for c in cols], f"{fn}({', '.join(cols)})")
+
+    def sum(self, *cols: str) -> DataFrame:
+        """Return the keys and the sum of each numeric column (or of ``cols``) per group."""
+        return self._numeric("sum", cols)
+
+    def avg(self, *cols: str) -> DataFrame:
+        """Return the keys and the mean of each numeric column (or of ``cols``) per group."""
+        return self._numeric("avg", cols)
+
+    mean = avg
+
+    def min(self, *cols: str) -> DataFrame:
+        return self._numeric("min", cols)
+
+    def max(self, *cols: str) -> DataFrame:
+        return self._numeric("max", cols)

@@ -1,0 +1,146 @@
+"""DataFrame operations and spark.sql against hand-computed answers, on a local[2] Context."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from dstreams.sql import Row, SparkSession
+from dstreams.sql import functions as F
+from dstreams.sql.types import LongType, StringType, StructField, StructType
+
+SALES = [("north", "apple", 3, 1.5), ("north", "pear", 1, 2.0), ("south", "apple", 5, 1.5),
+         ("south", "fig", None, 4.0), ("east", "apple", 2, 1.25)]
+
+
+@pytest.fixture(scope="module")
+def sales(spark):
+    return spark.createDataFrame(SALES, "region STRING, fruit STRING, qty INT, price DOUBLE")
+
+
+def test_builder_returns_the_one_session_of_the_context(ctx, spark):
+    assert SparkSession.builder.appName("other").getOrCreate() is spark
+    assert SparkSession.builder.config(conf=ctx.getConf()).getOrCreate() is spark
+    assert spark.sparkContext is ctx and SparkSession.getActiveSession() is spark
+
+
+def test_create_from_rdd_of_rows_infers_schema(ctx, spark):
+    rdd = ctx.parallelize(["a b", "a"], 2).flatMap(str.split).map(lambda w: Row(word=w, n=len(w)))
+    df = spark.createDataFrame(rdd)
+    assert df.schema == StructType([StructField("word", StringType()), StructField("n", LongType())])
+    assert sorted(df.collect()) == [Row(word="a", n=1), Row(word="a", n=1), Row(word="b", n=1)]
+    assert df.count() == 3
+
+
+def test_rdd_todf_with_names_and_df_rdd_back(ctx, spark):
+    df = ctx.parallelize([("x", 1), ("y", 2)]).toDF(["k", "v"])
+    assert df.columns == ["k", "v"] and df.dtypes == [("k", "string"), ("v", "bigint")]
+    back = df.rdd
+    assert sorted(back.map(lambda r: r.v * 10).collect()) == [10, 20]
+
+
+def test_select_filter_withcolumn(sales):
+    out = (sales.filter(F.col("qty") > 1).withColumn("total", F.col("qty") * F.col("price"))
+           .select("fruit", "total").orderBy("total").collect())
+    assert out == [Row(fruit="apple", total=2.5), Row(fruit="apple", total=4.5), Row(fruit="apple", total=7.5)]
+    assert sales.where("price > 1.9").count() == 2
+    assert sales.select((sales.qty + 1).alias("q1")).orderBy("q1").first() == Row(q1=None)
+    assert sales.selectExpr("upper(fruit) AS f").distinct().orderBy("f").collect() == [
+        Row(f="APPLE"), Row(f="FIG"), Row(f="PEAR")]
+
+
+def test_groupby_agg_sum_count_avg(sales):
+    df = sales.groupBy("region").agg(F.sum("qty").alias("q"), F.count("*").alias("n"),
+                                     F.avg("price").alias("p")).orderBy("region")
+    assert df.collect() == [Row(region="east", q=2, n=1, p=1.25), Row(region="north", q=4, n=2, p=1.75),
+                            Row(region="south", q=5, n=2, p=2.75)]
+    assert df.dtypes == [("region", "string"), ("q", "bigint"), ("n", "bigint"), ("p", "double")]
+    counts = sales.groupBy("fruit").count().orderBy(F.desc("count"), "fruit").collect()
+    assert counts == [Row(fruit="apple", count=3), Row(fruit="fig", count=1), Row(fruit="pear", count=1)]
+    assert sales.groupBy("region").sum("qty").orderBy("region").columns == ["region", "sum(qty)"]
+    assert sales.agg({"qty": "max"}).collect() == [Row(**{"max(qty)": 5})]
+    assert sales.groupBy().count().collect() == [Row(count=5)]
+
+
+def test_orderby_limit_nulls_first_as_spark(sales):
+    assert [r.qty for r in sales.orderBy("qty").collect()] == [None, 1, 2, 3, 5]
+    assert [r.qty for r in sales.orderBy(F.col("qty").desc()).collect()] == [5, 3, 2, 1, None]
+    assert [r.qty for r in sales.orderBy("qty", ascending=False).limit(2).collect()] == [5, 3]
+
+
+def test_joins(spark):
+    left = spark.createDataFrame([("a", 1), ("b", 2)], "k STRING, v INT")
+    right = spark.createDataFrame([("a", 10), ("c", 30)], "k STRING, w INT")
+    assert left.join(right, "k").collect() == [Row(k="a", v=1, w=10)]
+    assert left.join(right, "k", "outer").orderBy("k").collect() == [
+        Row(k="a", v=1, w=10), Row(k="b", v=2, w=None), Row(k="c", v=None, w=30)]
+    assert left.join(right, left.k == right.k, "left").orderBy(left.v).collect() == [
+        ("a", 1, "a", 10), ("b", 2, None, None)]  # both k columns, as Spark keeps them
+    assert left.join(right, "k", "left_anti").collect() == [Row(k="b", v=2)]
+    assert left.join(right, "k", "semi").collect() == [Row(k="a", v=1)]
+    assert left.crossJoin(right).count() == 4
+
+
+def test_explode_split_word_count(spark):
+    lines = spark.createDataFrame([("to be or not to be",), ("to do",)], ["line"])
+    words = lines.select(F.explode(F.split(lines.line, " ")).alias("word"))
+    counts = {r.word: r["count"] for r in words.groupBy("word").count().collect()}
+    assert counts == {"to": 3, "be": 2, "or": 1, "not": 1, "do": 1}
+
+
+def test_sql_over_temp_views(spark, sales):
+    sales.createOrReplaceTempView("sales")
+    out = spark.sql("SELECT fruit, sum(qty) AS q FROM sales WHERE qty IS NOT NULL GROUP BY fruit ORDER BY q DESC")
+    assert out.collect() == [Row(fruit="apple", q=10), Row(fruit="pear", q=1)]
+    assert [t.name for t in spark.catalog.listTables()] == ["sales"]
+    assert spark.table("sales").count() == 5
+    assert spark.sql("SELECT count(*) AS n FROM {t} WHERE qty > {m}", t=sales, m=2).collect() == [Row(n=2)]
+    assert spark.catalog.dropTempView("sales") and not spark.catalog.tableExists("sales")
+
+
+def test_window_tumbling_and_sliding(spark):
+    t0 = datetime.datetime(2024, 1, 1)
+    df = spark.createDataFrame([(t0 + datetime.timedelta(seconds=s), 1) for s in (1, 7, 12, 13)], ["t", "n"])
+    tumbling = df.groupBy(F.window("t", "10 seconds")).agg(F.sum("n").alias("n")).orderBy("window").collect()
+    assert [(r.window.start.second, r.window.end.second, r.n) for r in tumbling] == [(0, 10, 2), (10, 20, 2)]
+    sliding = df.groupBy(F.window("t", "10 seconds", "5 seconds")).count().orderBy("window").collect()
+    starts = [(r.window.start - t0).total_seconds() for r in sliding]
+    assert starts == [-5, 0, 5, 10] and [r["count"] for r in sliding] == [1, 2, 3, 2]
+
+
+def test_show_prints_spark_table(spark, capsys):
+    spark.createDataFrame([("spark", 2), ("a", None)], "word STRING, n BIGINT").show()
+    assert capsys.readouterr().out == ("+-----+----+\n"
+                                       "| word|   n|\n"
+                                       "+-----+----+\n"
+                                       "|spark|   2|\n"
+                                       "|    a|null|\n"
+                                       "+-----+----+\n\n")
+    spark.range(25).show(2)
+    out = capsys.readouterr().out
+    assert out == "+---+\n| id|\n+---+\n|  0|\n|  1|\n+---+\nonly showing top 2 rows\n\n"
+
+
+def test_print_schema_and_topandas(spark, capsys):
+    df = spark.createDataFrame([Row(word="a", tags=["x", "y"])])
+    df.printSchema()
+    assert capsys.readouterr().out == ("root\n |-- word: string (nullable = true)\n"
+                                       " |-- tags: array (nullable = true)\n"
+                                       " |    |-- element: string (containsNull = true)\n\n")
+    pdf = df.toPandas()
+    assert list(pdf.columns) == ["word", "tags"] and list(pdf["tags"][0]) == ["x", "y"]
+
+
+def test_pandas_and_arrow_inputs(spark):
+    import pandas as pd
+    import pyarrow as pa
+    assert spark.createDataFrame(pd.DataFrame({"a": [1, 2]})).collect() == [Row(a=1), Row(a=2)]
+    assert spark.createDataFrame(pa.table({"a": ["x"]}), ["b"]).collect() == [Row(b="x")]
+    assert spark.createDataFrame([1, 2], "int").collect() == [Row(value=1), Row(value=2)]
+
+
+def test_nested_struct_values_come_back_as_rows(spark):
+    df = spark.createDataFrame([Row(p=Row(x=1, y=2.5), m={"k": 1})])
+    r = df.first()
+    assert r.p.x == 1 and r.p.y == 2.5 and r.m == {"k": 1}
+    assert df.select(F.col("p.x")).collect() == [Row(x=1)]
