@@ -63,3 +63,20 @@ class BatchRunner:
 
     def stop(self) -> None:
         self.ssc.stop(stopSparkContext=False)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server (a private initdb cluster on a loopback port) for the session;
+    fails, never skips, when PostgreSQL is not installed."""
+    from tests.servers import PostgresServer
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_table(postgres) -> str:
+    """A fresh table name (the table itself is made by the code under test)."""
+    import uuid
+    return f"t_{uuid.uuid4().hex[:10]}"
