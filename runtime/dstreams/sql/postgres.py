@@ -46,7 +46,7 @@ PROGRESS_TABLE = "dstreams_sink_progress"
 
 def redact(url: str) -> str:
     """Return ``url`` with its password replaced by ``***`` (for messages and logs)."""
-    url = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    url = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
     return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
 
 
