@@ -144,3 +144,10 @@ def test_nested_struct_values_come_back_as_rows(spark):
     r = df.first()
     assert r.p.x == 1 and r.p.y == 2.5 and r.m == {"k": 1}
     assert df.select(F.col("p.x")).collect() == [Row(x=1)]
+
+
+def test_sql_orders_nulls_as_spark(spark):
+    df = spark.createDataFrame([(1,), (None,), (2,)], "n INT")
+    df.createOrReplaceTempView("nums")
+    assert [r.n for r in spark.sql("SELECT n FROM nums ORDER BY n").collect()] == [None, 1, 2]
+    assert [r.n for r in spark.sql("SELECT n FROM nums ORDER BY n DESC").collect()] == [2, 1, None]

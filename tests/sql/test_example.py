@@ -59,3 +59,14 @@ def test_sql_wordcount_example_prints_spark_tables(tmp_path):
         server.close()
     assert proc.returncode in (0, 130), log.read_text()
     assert "Traceback" not in log.read_text()
+
+
+def test_sql_overhead_bench_runs_on_a_small_batch():
+    """bench/sqloverhead.py works end to end (a tiny batch: a check that it runs, not a measurement)."""
+    proc = subprocess.run([sys.executable, "-m", "bench.sqloverhead", "--systems", "dstreams", "--rows", "2000",
+                           "--batches", "2"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    import json
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["system"] == "dstreams" and result["rows"] == 2000 and result["groups"] > 10
+    assert result["sql_batch_ms_median"] > 0

@@ -36,6 +36,8 @@ class Engine:
         duckdb = _duckdb()
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
+        # Spark's default order of nulls: first when ascending, last when descending
+        self.con.execute("SET default_null_order = 'nulls_first_on_asc_last_on_desc'")
         self.lock = threading.RLock()
         self._ids = itertools.count()
         self._drops: list[str] = []
