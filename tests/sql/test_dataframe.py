@@ -151,3 +151,21 @@ def test_sql_orders_nulls_as_spark(spark):
     df.createOrReplaceTempView("nums")
     assert [r.n for r in spark.sql("SELECT n FROM nums ORDER BY n").collect()] == [None, 1, 2]
     assert [r.n for r in spark.sql("SELECT n FROM nums ORDER BY n DESC").collect()] == [2, 1, None]
+
+
+def test_sql_named_args_and_casts(spark, sales):
+    sales.createOrReplaceTempView("sales2")
+    out = spark.sql("SELECT count(*)::INT AS n FROM sales2 WHERE region = :r AND qty > :q", args={"r": "south", "q": 1})
+    assert out.collect() == [Row(n=1)]
+
+
+def test_drop_rename_todf_union(spark, sales):
+    assert sales.drop("qty", "missing").columns == ["region", "fruit", "price"]
+    assert sales.withColumnRenamed("qty", "quantity").columns == ["region", "fruit", "quantity", "price"]
+    assert sales.select("region").toDF("r").union(sales.select("fruit")).count() == 10
+    a = spark.createDataFrame([("x", 1)], "k STRING, v INT")
+    b = spark.createDataFrame([(2, "y")], "v INT, k STRING")
+    assert sorted(a.unionByName(b).collect()) == [Row(k="x", v=1), Row(k="y", v=2)]
+    from dstreams.sql import AnalysisException
+    with pytest.raises(AnalysisException, match="every column"):
+        a.drop("k", "v")

@@ -111,6 +111,27 @@ def cluster_ctx(monkeypatch):
         redis.stop()
 
 
+@pytest.fixture
+def processes_ctx():
+    active = Context._active
+    if active is not None:
+        active.stop()
+    c = Context("local-processes[2]", "sql-processes")
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+def test_guide_word_count_on_local_processes(processes_ctx):
+    runner = BatchRunner(processes_ctx)
+    try:
+        results, _ = guide_word_count(processes_ctx, runner)
+    finally:
+        runner.stop()
+    assert results == EXPECTED
+
+
 def test_guide_word_count_on_local_cluster(cluster_ctx):
     runner = BatchRunner(cluster_ctx)
     try:

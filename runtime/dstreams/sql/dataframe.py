@@ -242,7 +242,7 @@ class DataFrame:
         if not gone:
             return self
         if len(gone) == len(self._names):
-            return self._derive(f"SELECT * FROM {self._from()} LIMIT 0", "drop()").select()  # raises
+            raise AnalysisException(f"drop({', '.join(names)}) would remove every column of {self.columns}")
         return self._derive(f"SELECT * EXCLUDE ({', '.join(_q(n) for n in gone)}) FROM {self._from()}",
                             f"drop({', '.join(names)})")
 

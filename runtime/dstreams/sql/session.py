@@ -313,7 +313,7 @@ class SparkSession:
             query = query.format(**subs)
         if args:
             for k, v in sorted(args.items(), key=lambda kv: -len(kv[0])):
-                query = re.sub(rf":{re.escape(k)}\b", lit_sql(v).replace("\\", "\\\\"), query)
+                query = re.sub(rf"(?<![:\w]):{re.escape(k)}\b", lit_sql(v).replace("\\", "\\\\"), query)
         short = " ".join(query.split())
         short = short if len(short) <= 120 else short[:117] + "..."
 
