@@ -169,3 +169,44 @@ def test_drop_rename_todf_union(spark, sales):
     from dstreams.sql import AnalysisException
     with pytest.raises(AnalysisException, match="every column"):
         a.drop("k", "v")
+
+
+def test_window_functions_over_partitions(sales):
+    from dstreams.sql import Window
+    w = Window.partitionBy("region").orderBy(F.col("qty").desc())
+    ranked = sales.withColumn("r", F.row_number().over(w)).where("r = 1").select("region", "fruit").orderBy("region")
+    assert ranked.collect() == [Row(region="east", fruit="apple"), Row(region="north", fruit="apple"),
+                                Row(region="south", fruit="apple")]
+    running = Window.partitionBy("region").orderBy("qty").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    out = sales.where("region = 'north'").select("qty", F.sum("qty").over(running).alias("run")).orderBy("qty")
+    assert out.collect() == [Row(qty=1, run=1), Row(qty=3, run=4)]
+    prev = sales.where("region = 'south'").select("qty", F.lag("qty", 1, -1).over(Window.orderBy("price")).alias("p"))
+    assert prev.orderBy("p").collect() == [Row(qty=5, p=-1), Row(qty=None, p=5)]
+
+
+def test_python_udfs_on_columns_and_in_sql(spark, sales):
+    shout = F.udf(lambda s: None if s is None else s.upper() + "!")
+    assert sales.select(shout("fruit").alias("f")).distinct().orderBy("f").collect() == [
+        Row(f="APPLE!"), Row(f="FIG!"), Row(f="PEAR!")]
+
+    @F.udf(returnType="bigint")
+    def double(n):
+        return None if n is None else 2 * n
+    assert sorted(r.d for r in sales.select(double("qty").alias("d")).collect() if r.d) == [2, 4, 6, 10]
+    spark.udf.register("plus", lambda a, b: a + b, "double")
+    sales.createOrReplaceTempView("sales3")
+    assert spark.sql("SELECT plus(price, 1) AS p FROM sales3 WHERE fruit = 'fig'").collect() == [Row(p=5.0)]
+    from dstreams.sql import QueryExecutionError
+    bad = F.udf(lambda s: 1 / 0, "double")
+    with pytest.raises(QueryExecutionError, match="division by zero"):
+        sales.select(bad("fruit")).collect()
+
+
+def test_fillna_dropna(spark):
+    df = spark.createDataFrame([("a", None, None), (None, 2, 1.5), (None, None, None)], "s STRING, n BIGINT, x DOUBLE")
+    assert df.fillna(0).collect() == [Row(s="a", n=0, x=0.0), Row(s=None, n=2, x=1.5), Row(s=None, n=0, x=0.0)]
+    assert df.na.fill("?").collect()[1] == Row(s="?", n=2, x=1.5)
+    assert df.fillna({"n": -1}).select("n").collect() == [Row(n=-1), Row(n=2), Row(n=-1)]
+    assert df.dropna().count() == 0 and df.dropna(how="all").count() == 2
+    assert df.na.drop(subset=["n"]).collect() == [Row(s=None, n=2, x=1.5)]
+    assert df.dropna(thresh=2).count() == 1

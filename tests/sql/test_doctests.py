@@ -9,7 +9,7 @@ import pytest
 MODULES = ["dstreams.sql", "dstreams.sql.types", "dstreams.sql.column", "dstreams.sql.functions",
            "dstreams.sql.show", "dstreams.sql.conversion", "dstreams.sql.session", "dstreams.sql.dataframe",
            "dstreams.sql.readwriter", "dstreams.sql.streaming", "dstreams.sql.engine", "dstreams.sql.errors",
-           "dstreams.sql.postgres", "dstreams.sql.redis_sink"]
+           "dstreams.sql.postgres", "dstreams.sql.redis_sink", "dstreams.sql.window", "dstreams.sql.udf"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -27,9 +27,12 @@ from .errors import (AmbiguousColumnError, AnalysisException, ColumnNotFoundErro
 from .readwriter import DataFrameReader, DataFrameWriter
 from .session import Builder, Catalog, RuntimeConfig, SparkSession
 from .types import Row
+from .udf import UserDefinedFunction
+from .window import Window, WindowSpec
 
 __all__ = ["SparkSession", "Builder", "DataFrame", "GroupedData", "Column", "Row", "DataFrameReader",
-           "DataFrameWriter", "RuntimeConfig", "Catalog", "functions", "types", "SQLError", "AnalysisException",
+           "DataFrameWriter", "RuntimeConfig", "Catalog", "Window", "WindowSpec", "UserDefinedFunction", "functions",
+           "types", "SQLError", "AnalysisException",
            "ColumnNotFoundError", "AmbiguousColumnError", "TableNotFoundError", "ParseException",
            "SchemaInferenceError", "SchemaMismatchError", "QueryExecutionError", "SinkError",
            "DatabaseUnreachableError", "SinkWriteError"]

@@ -270,6 +270,11 @@ class Column:
     def __iter__(self) -> None:
         raise TypeError("Column is not iterable")
 
+    def over(self, window: Any) -> "Column":
+        """Return this aggregate or ranking function computed over a window (a WindowSpec)."""
+        g = self._gen
+        return Column(lambda s: f"{g(s)} OVER ({window.sql(s)})", f"{self.name_hint} OVER (...)")
+
     # -- conditionals ----------------------------------------------------------------------
     def when(self, condition: "Column", value: Any) -> "Column":
         """Add a branch to a ``functions.when(...)`` chain."""

@@ -396,6 +396,58 @@ class DataFrame:
         return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()} ON {cond}",
                             f"join({', '.join(to_column(c).name_hint for c in conds)}, how={kind!r})", other)
 
+    def fillna(self, value: Any, subset: str | list[str] | None = None) -> "DataFrame":
+        """Return the DataFrame with nulls replaced: ``value`` a number (fills numeric columns), a
+        string (string columns), a bool (boolean columns), or a dict of column to value."""
+        from .column import lit_sql
+        from .types import BooleanType, DecimalType, StringType, ByteType, ShortType, IntegerType, LongType, FloatType, DoubleType
+        numeric = (ByteType, ShortType, IntegerType, LongType, FloatType, DoubleType, DecimalType)
+        if isinstance(value, dict):
+            fills = dict(value)
+        else:
+            names = [subset] if isinstance(subset, str) else (subset or self._names)
+            fills = {}
+            for f in self.schema.fields:
+                if f.name not in names:
+                    continue
+                t = f.dataType
+                if isinstance(value, bool):
+                    ok = isinstance(t, BooleanType)
+                elif isinstance(value, (int, float)):
+                    ok = isinstance(t, numeric)
+                elif isinstance(value, str):
+                    ok = isinstance(t, StringType)
+                else:
+                    raise TypeError(f"fillna() takes a number, a string, a bool or a dict, got {value!r}")
+                if ok:
+                    fills[f.name] = value
+        for c in fills:
+            if not self._has(c):
+                raise ColumnNotFoundError(self._missing(c, "fillna()"), c, self.columns)
+        if not fills:
+            return self
+        types = {f.name.lower(): f.dataType for f in self.schema.fields}
+        repl = ", ".join(f"CAST(coalesce({_q(c)}, {lit_sql(v)}) AS {types[c.lower()].duckdb()}) AS {_q(c)}"
+                         for c, v in fills.items())
+        return self._derive(f"SELECT * REPLACE ({repl}) FROM {self._from()}", f"fillna({value!r})")
+
+    def dropna(self, how: str = "any", thresh: int | None = None, subset: str | list[str] | None = None) -> "DataFrame":
+        """Return the rows without nulls (``how="all"``: drop rows where every column is null;
+        ``thresh``: keep rows with at least that many non-null values) in ``subset`` or all columns."""
+        names = [subset] if isinstance(subset, str) else (subset or self._names)
+        for c in names:
+            if not self._has(c):
+                raise ColumnNotFoundError(self._missing(c, "dropna()"), c, self.columns)
+        nonnull = " + ".join(f"CAST({_q(c)} IS NOT NULL AS INTEGER)" for c in names)
+        if thresh is None:
+            thresh = len(names) if how == "any" else 1
+        return self._derive(f"SELECT * FROM {self._from()} WHERE ({nonnull}) >= {int(thresh)}", "dropna()")
+
+    @property
+    def na(self) -> "DataFrameNaFunctions":
+        """``df.na.fill(...)`` and ``df.na.drop(...)``."""
+        return DataFrameNaFunctions(self)
+
     def sample(self, withReplacement: bool | float | None = None, fraction: float | None = None,
                seed: int | None = None) -> "DataFrame":
         """Return about ``fraction`` of the rows, chosen at random (reproducibly with ``seed``)."""
@@ -516,6 +568,19 @@ class DataFrame:
         """
         sys.stdout.write(self.showString(n, truncate, vertical) + "\n")
         sys.stdout.flush()
+
+
+class DataFrameNaFunctions:
+    """``df.na``: ``fill`` (= ``fillna``) and ``drop`` (= ``dropna``)."""
+
+    def __init__(self, df: DataFrame) -> None:
+        self._df = df
+
+    def fill(self, value: Any, subset: str | list[str] | None = None) -> DataFrame:
+        return self._df.fillna(value, subset)
+
+    def drop(self, how: str = "any", thresh: int | None = None, subset: str | list[str] | None = None) -> DataFrame:
+        return self._df.dropna(how, thresh, subset)
 
 
 _AGG_NAMES = {"avg": "avg", "mean": "avg", "max": "max", "min": "min", "sum": "sum", "count": "count",

@@ -41,6 +41,7 @@ class Engine:
         self.lock = threading.RLock()
         self._ids = itertools.count()
         self._drops: list[str] = []
+        self.udfs: set[str] = set()  # names of the Python functions registered on the connection
         self.closed = False
 
     def new_name(self, prefix: str = "_dstreams_t") -> str:
@@ -67,7 +68,7 @@ class Engine:
                 pass
 
     def run(self, what: Callable[[Any], Any], context: str = "", columns: list[str] | None = None,
-            views: Callable[[], list[str]] | None = None) -> Any:
+            views: Callable[[], list[str]] | None = None, sql: str | None = None) -> Any:
         """Call ``what(connection)`` under the lock, translating DuckDB's errors (``context``
         says which operation, ``columns`` what the input had, ``views`` lists the temp views)."""
         duckdb = _duckdb()
@@ -76,6 +77,9 @@ class Engine:
                 raise SQLError("the SparkSession was stopped: create a new one with SparkSession.builder.getOrCreate()")
             self._flush()
             try:
+                if sql is not None:
+                    from .udf import prepare
+                    prepare(self.con, self.udfs, sql)
                 return what(self.con)
             except duckdb.Error as exc:
                 raise translate_error(exc, context, columns, views() if views else None) from None

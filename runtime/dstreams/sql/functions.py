@@ -27,7 +27,8 @@ __all__ = ["col", "column", "lit", "expr", "when", "coalesce", "count", "countDi
            "struct", "array", "element_at", "current_timestamp", "current_date", "to_date", "to_timestamp",
            "date_format", "year", "month", "dayofmonth", "hour", "minute", "second", "unix_timestamp",
            "from_unixtime", "asc", "desc", "broadcast", "md5", "sha1", "length", "initcap", "reverse",
-           "sort_array", "array_join", "nanvl", "signum", "hash"]
+           "sort_array", "array_join", "nanvl", "signum", "hash", "row_number", "rank", "dense_rank",
+           "percent_rank", "cume_dist", "ntile", "lag", "lead", "udf"]
 
 
 def col(name: str) -> Column:
@@ -519,6 +520,63 @@ def window(timeColumn: Any, windowDuration: str, slideDuration: str | None = Non
     return Column(gen, "window", generator=True)
 
 
+# ---- window functions (with .over(Window...)) --------------------------------------------------
+def row_number() -> Column:
+    """Return the row's position (from 1) in its window partition, in the window's order."""
+    return Column(lambda s: "row_number()", "row_number()")
+
+
+def rank() -> Column:
+    """Return the row's rank in its window partition (ties share a rank, with gaps after)."""
+    return Column(lambda s: "rank()", "RANK()")
+
+
+def dense_rank() -> Column:
+    """Return the row's rank in its window partition (ties share a rank, no gaps)."""
+    return Column(lambda s: "dense_rank()", "DENSE_RANK()")
+
+
+def percent_rank() -> Column:
+    return Column(lambda s: "percent_rank()", "PERCENT_RANK()")
+
+
+def cume_dist() -> Column:
+    return Column(lambda s: "cume_dist()", "CUME_DIST()")
+
+
+def ntile(n: int) -> Column:
+    return Column(lambda s: f"ntile({int(n)})", f"ntile({n})")
+
+
+def lag(c: Any, offset: int = 1, default: Any = None) -> Column:
+    """Return the value ``offset`` rows before the current one in the window (``default`` before the start)."""
+    cc = to_column(c)
+    return Column(lambda s: f"lag({cc.sql(s)}, {int(offset)}, {lit_sql(default)})", f"lag({cc.name_hint}, {offset}, {default})")
+
+
+def lead(c: Any, offset: int = 1, default: Any = None) -> Column:
+    """Return the value ``offset`` rows after the current one in the window (``default`` past the end)."""
+    cc = to_column(c)
+    return Column(lambda s: f"lead({cc.sql(s)}, {int(offset)}, {lit_sql(default)})", f"lead({cc.name_hint}, {offset}, {default})")
+
+
+# ---- Python functions as columns ---------------------------------------------------------------
+def udf(f: Callable[..., Any] | DataType | str | None = None, returnType: DataType | str = "string") -> Any:
+    """Return a user-defined function: called with columns, it gives a column of ``f(values...)``
+    (``returnType`` a DataType or type string; None values are passed as None). Runs in the
+    driver, row by row. Also a decorator: ``@udf(returnType="int")``.
+
+    >>> plus_one = udf(lambda x: x + 1, "bigint")
+    >>> plus_one("n").name_hint
+    '<lambda>(n)'
+    """
+    from .udf import UserDefinedFunction
+    if f is None or isinstance(f, (DataType, str)):
+        rt = returnType if f is None else f
+        return lambda fn: UserDefinedFunction(fn, rt)
+    return UserDefinedFunction(f, returnType)
+
+
 # ---- sort keys and hints -----------------------------------------------------------------------
 def asc(c: Any) -> Column:
     return to_column(c).asc()
@@ -533,5 +591,3 @@ def broadcast(df: Any) -> Any:
     return df
 
 
-def _unused(_: DataType) -> None:  # keeps the DataType import for annotations in docs
-    return None

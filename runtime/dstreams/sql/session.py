@@ -196,6 +196,12 @@ class SparkSession:
         return self.sparkContext.version
 
     @property
+    def udf(self) -> Any:
+        """``spark.udf.register(name, f, returnType)``: Python functions callable from SQL."""
+        from .udf import UDFRegistration
+        return UDFRegistration(self)
+
+    @property
     def read(self) -> Any:
         """A DataFrameReader: ``spark.read.csv/json/parquet/text(url)`` (any fsspec URL)."""
         from .readwriter import DataFrameReader
@@ -212,14 +218,14 @@ class SparkSession:
         return SparkSession(self.sparkContext, dict(self._conf))
 
     # ---- engine access -----------------------------------------------------------------------
-    def _run(self, what: Any, context: str = "", columns: list[str] | None = None) -> Any:
-        return self._engine.run(what, context, columns, self._view_names)
+    def _run(self, what: Any, context: str = "", columns: list[str] | None = None, sql: str | None = None) -> Any:
+        return self._engine.run(what, context, columns, self._view_names, sql)
 
     def _bind(self, sql: str, context: str, columns: list[str] | None = None) -> tuple[list[str], list[Any]]:
         def bind(con: Any) -> tuple[list[str], list[Any]]:
             rel = con.sql(sql)
             return rel.columns, rel.types
-        return self._run(bind, context, columns)
+        return self._run(bind, context, columns, sql=sql)
 
     def _view_names(self) -> list[str]:
         def names(con: Any) -> list[str]:
@@ -320,7 +326,7 @@ class SparkSession:
         def bind(con: Any) -> Any:
             rel = con.sql(query)
             return None if rel is None else (rel.columns, rel.types)
-        bound = self._run(bind, f"the query {short!r}")
+        bound = self._run(bind, f"the query {short!r}", sql=query)
         if bound is None:
             return DataFrame(self, "SELECT NULL AS result LIMIT 0")
         return DataFrame(self, query, keep=tuple(keep), context=f"the query {short!r}", bound=bound)
