@@ -86,3 +86,17 @@ def test_s3_round_trip(spark, df, monkeypatch):
         assert sorted(back.collect(), key=lambda r: r.word) == sorted(ROWS, key=lambda r: r.word)
     finally:
         server.stop()
+
+
+def test_partitioned_write_and_read_back(spark, tmp_path):
+    df = spark.createDataFrame([("a", 2026, 1), ("b", 2026, 2), ("c", 2025, 3), ("d", None, 4)],
+                               "w STRING, year BIGINT, n BIGINT")
+    out = tmp_path / "by_year"
+    df.write.partitionBy("year").parquet(str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["_SUCCESS", "year=2025", "year=2026",
+                                                      "year=__HIVE_DEFAULT_PARTITION__"]
+    back = spark.read.parquet(str(out))
+    assert back.columns == ["w", "n", "year"] and dict(back.dtypes)["year"] == "bigint"
+    assert sorted(back.collect()) == [Row(w="a", n=1, year=2026), Row(w="b", n=2, year=2026),
+                                      Row(w="c", n=3, year=2025), Row(w="d", n=4, year=None)]
+    assert spark.read.parquet(str(out / "year=2025")).collect() == [Row(w="c", n=3)]

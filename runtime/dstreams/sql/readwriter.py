@@ -16,6 +16,7 @@ import decimal
 import io
 import json
 import posixpath
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,13 @@ class DataFrameReader:
         if self._format not in readers:
             raise AnalysisException(f"unsupported data source {self._format!r}: use csv, json, parquet or text")
         files = _input_files(paths)
-        table = readers[self._format](files)
+        parts = _partition_values(files)
+        if parts is None:
+            table = readers[self._format](files)
+        else:  # a key=value directory layout: each file's values become columns, as Spark reads them
+            tables = [_with_partitions(readers[self._format]([(fs, name)]), values, parts)
+                      for (fs, name, _), values in zip(files, parts["values"])]
+            table = _concat(tables, None)
         df = self._session._from_arrow(table, f"read.{self._format}({', '.join(paths)})")
         return df
 
@@ -121,7 +128,7 @@ class DataFrameReader:
             raise TypeError("a reader's schema must be a StructType or a DDL string, not a list of names")
         return struct
 
-    def _read_csv(self, files: list[tuple[Any, str]]) -> Any:
+    def _read_csv(self, files: list[tuple]) -> Any:
         import pyarrow as pa
         import pyarrow.csv as pcsv
         header = _truthy(self._options.get("header", False))
@@ -131,7 +138,7 @@ class DataFrameReader:
         struct = self._struct()
         nulls = [self._options.get("nullValue", "")]
         tables = []
-        for fs, path in files:
+        for fs, path, *_ in files:
             with fs.open(path, "rb") as f:
                 data = f.read()
             first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
@@ -158,12 +165,12 @@ class DataFrameReader:
                 raise SQLError(f"cannot read the CSV file {path}: {exc}") from None
         return _concat(tables, struct)
 
-    def _read_json(self, files: list[tuple[Any, str]]) -> Any:
+    def _read_json(self, files: list[tuple]) -> Any:
         import pyarrow as pa
         import pyarrow.json as pjson
         struct = self._struct()
         tables = []
-        for fs, path in files:
+        for fs, path, *_ in files:
             with fs.open(path, "rb") as f:
                 data = f.read()
             if not data.strip():
@@ -181,19 +188,19 @@ class DataFrameReader:
             raise SQLError(f"cannot infer a schema from empty JSON files ({len(files)} file(s)): pass schema=")
         return _concat(tables, struct)
 
-    def _read_parquet(self, files: list[tuple[Any, str]]) -> Any:
+    def _read_parquet(self, files: list[tuple]) -> Any:
         import pyarrow.parquet as pq
         tables = []
-        for fs, path in files:
+        for fs, path, *_ in files:
             with fs.open(path, "rb") as f:
                 tables.append(pq.read_table(f))
         return _concat(tables, self._struct())
 
-    def _read_text(self, files: list[tuple[Any, str]]) -> Any:
+    def _read_text(self, files: list[tuple]) -> Any:
         import pyarrow as pa
         whole = _truthy(self._options.get("wholetext", False))
         values: list[str] = []
-        for fs, path in files:
+        for fs, path, *_ in files:
             with fs.open(path, "rb") as f:
                 text = f.read().decode("utf-8")
             if whole:
@@ -203,15 +210,60 @@ class DataFrameReader:
         return pa.table({"value": pa.array(values, pa.string())})
 
 
-def _input_files(paths: list[str]) -> list[tuple[Any, str]]:
+def _input_files(paths: list[str]) -> list[tuple[Any, str, str]]:
+    """Return ``(fs, path, path relative to the input directory)`` of every input file."""
     out = []
     for p in paths:
         try:
             fs, found = list_input_files(p)
         except InputPathNotFoundError:
             raise PathNotFoundError(f"[PATH_NOT_FOUND] Path does not exist: {p}") from None
-        out += [(fs, name) for name, _ in found]
+        root = get_fs(p)[1].rstrip("/")
+        out += [(fs, name, name[len(root):].strip("/") if name.startswith(root + "/") else "") for name, _ in found]
     return out
+
+
+_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+def _partition_values(files: list[tuple[Any, str, str]]) -> dict[str, Any] | None:
+    """Return the partition columns of a ``key=value/`` layout (names, types, per-file values),
+    or None when the files are not laid out that way."""
+    from urllib.parse import unquote
+    per_file: list[dict[str, str | None]] = []
+    names: list[str] | None = None
+    for _, _, rel in files:
+        dirs = rel.split("/")[:-1]
+        if not dirs or not all("=" in d for d in dirs):
+            return None
+        values = {}
+        for d in dirs:
+            k, v = d.split("=", 1)
+            values[unquote(k)] = None if v == _DEFAULT_PARTITION else unquote(v)
+        if names is None:
+            names = list(values)
+        elif list(values) != names:
+            return None
+        per_file.append(values)
+    if not names:
+        return None
+    types = {}
+    for n in names:
+        vals = [v[n] for v in per_file if v[n] is not None]
+        types[n] = "bigint" if vals and all(re.fullmatch(r"-?\d{1,18}", x) for x in vals) else "string"
+    return {"names": names, "types": types, "values": per_file}
+
+
+def _with_partitions(table: Any, values: dict[str, str | None], parts: dict[str, Any]) -> Any:
+    import pyarrow as pa
+    for n in parts["names"]:
+        v = values[n]
+        if parts["types"][n] == "bigint":
+            arr = pa.array([None if v is None else int(v)] * table.num_rows, pa.int64())
+        else:
+            arr = pa.array([v] * table.num_rows, pa.string())
+        table = table.append_column(n, arr)
+    return table
 
 
 def _concat(tables: list[Any], struct: StructType | None) -> Any:
@@ -235,6 +287,18 @@ class DataFrameWriter:
         self._mode = "errorifexists"
         self._format = "parquet"
         self._options: dict[str, Any] = {}
+        self._partition_by: list[str] = []
+
+    def partitionBy(self, *cols: str) -> "DataFrameWriter":
+        """Write a ``column=value/`` directory per distinct value of ``cols`` (the columns leave
+        the files, as in Spark; ``spark.read`` brings them back); return the writer."""
+        names = list(cols[0]) if len(cols) == 1 and isinstance(cols[0], (list, tuple)) else list(cols)
+        for c in names:
+            if c not in self._df.columns:
+                from .errors import ColumnNotFoundError
+                raise ColumnNotFoundError(self._df._missing(c, "write.partitionBy()"), c, self._df.columns)
+        self._partition_by = names
+        return self
 
     def mode(self, saveMode: str | None) -> "DataFrameWriter":
         """Set what to do when the output exists: ``error`` (default), ``overwrite``, ``append``
@@ -281,10 +345,28 @@ class DataFrameWriter:
                 fs.rm(root, recursive=True)
         fs.makedirs(root, exist_ok=True)
         ext = {"csv": "csv", "json": "json", "parquet": "snappy.parquet", "text": "txt"}[self._format]
-        part = posixpath.join(root, f"part-00000-{uuid.uuid4()}-c000.{ext}")
-        table = self._df.toArrow()
-        with fs.open(part, "wb") as f:
-            writers[self._format](table, f)
+        name = f"part-00000-{uuid.uuid4()}-c000.{ext}"
+        if not self._partition_by:
+            with fs.open(posixpath.join(root, name), "wb") as f:
+                writers[self._format](self._df.toArrow(), f)
+        else:
+            from urllib.parse import quote
+            from .functions import col
+            keys = self._partition_by
+            rest = [c for c in self._df.columns if c not in keys]
+            if not rest:
+                raise AnalysisException(f"partitionBy({keys}) leaves no column to write")
+            for combo in self._df.select(*keys).distinct().collect():
+                cond = None
+                dirs = []
+                for k, v in zip(keys, combo):
+                    c = col(k).isNull() if v is None else (col(k) == v)
+                    cond = c if cond is None else (cond & c)
+                    dirs.append(f"{quote(k, safe='')}={_DEFAULT_PARTITION if v is None else quote(str(v), safe='')}")
+                part_dir = posixpath.join(root, *dirs)
+                fs.makedirs(part_dir, exist_ok=True)
+                with fs.open(posixpath.join(part_dir, name), "wb") as f:
+                    writers[self._format](self._df.filter(cond).select(*rest).toArrow(), f)
         with fs.open(posixpath.join(root, "_SUCCESS"), "wb"):
             pass
 
