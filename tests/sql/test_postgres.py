@@ -84,3 +84,27 @@ def test_nested_types_land_in_matching_columns(spark, postgres, pg_table):
     PostgresSink(postgres.url, pg_table).write(df, T1)
     assert postgres.query(f'SELECT tags, attrs, price, day FROM "{pg_table}"') == [
         (["a", "b"], {"k": 1}, 1.5, datetime.date(2026, 1, 2))]
+
+
+def test_bad_sql_in_a_batch_stops_the_stream_with_a_parse_error_and_writes_nothing(ctx, postgres, pg_table):
+    from dstreams.sql import ParseException, SparkSession
+    from tests.sql.kit import BatchRunner
+    sink = PostgresSink(postgres.url, pg_table)
+    queries = iter(["SELECT word, count(*) AS n FROM words GROUP BY word",
+                    "SELECT word, count(*) AS n FROM words GROUP BY"])  # the second batch's is broken
+    runner = BatchRunner(ctx)
+    try:
+        lines = runner.ssc.queueStream([ctx.parallelize(["a b a"]), ctx.parallelize(["c"])])
+
+        def process(time, rdd):
+            spark = SparkSession.builder.getOrCreate()
+            spark.createDataFrame(rdd.flatMap(str.split), "word STRING").createOrReplaceTempView("words")
+            sink.write(spark.sql(next(queries)), time)
+
+        lines.foreachRDD(process)
+        with pytest.raises(ParseException, match="syntax error"):
+            runner.run(2)
+    finally:
+        runner.stop()
+    assert sorted(postgres.query(f'SELECT word, n FROM "{pg_table}"')) == [("a", 2), ("b", 1)]
+    assert postgres.query("SELECT count(*) FROM dstreams_sink_progress WHERE sink_id = %s", (pg_table,)) == [(1,)]

@@ -27,7 +27,7 @@ def test_readme_sql_walkthrough_prints_what_it_shows(tmp_path):
 
 def test_readme_sink_snippet_writes_batches_once(ctx, postgres, pg_table):
     """The sink snippet, run on a stream of two batches against the test database."""
-    from tests.sql.conftest import BatchRunner
+    from tests.sql.kit import BatchRunner
     snippet = re.findall(r"```python\n(.*?)```", section(), re.S)[1]
     snippet = snippet.replace("postgresql://app@db:5432/metrics", postgres.url).replace('"word_counts"', repr(pg_table))
     runner = BatchRunner(ctx)

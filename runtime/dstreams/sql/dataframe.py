@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .column import Column, columns_of, ref_column, to_column
 from .conversion import row_converter
-from .errors import AnalysisException, ColumnNotFoundError, TableNotFoundError
+from .errors import AnalysisException, ColumnNotFoundError
 from .show import format_table
 from .types import Row, StructField, StructType, from_duckdb, quote_ident
 
