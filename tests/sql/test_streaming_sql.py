@@ -3,9 +3,9 @@ foreachRDD, a temporary view per batch, a query per batch (on local[2]; the othe
 in test_streaming_masters.py)."""
 from __future__ import annotations
 
-
 from dstreams.sql.streaming import foreachBatch, sqlStream
 from tests.sql.kit import BATCHES, EXPECTED, BatchRunner, guide_word_count
+
 
 def test_guide_word_count_on_local(ctx):
     runner = BatchRunner(ctx)
