@@ -210,3 +210,19 @@ def test_fillna_dropna(spark):
     assert df.dropna().count() == 0 and df.dropna(how="all").count() == 2
     assert df.na.drop(subset=["n"]).collect() == [Row(s=None, n=2, x=1.5)]
     assert df.dropna(thresh=2).count() == 1
+
+
+def test_rdd_partitions_become_arrow_and_merge(ctx, spark):
+    from dstreams.sql import SchemaInferenceError
+    # partition 0 has only None in n: typed from partition 1
+    rdd = ctx.parallelize([Row(w="a", n=None), Row(w="b", n=2)], 2)
+    df = spark.createDataFrame(rdd)
+    assert df.dtypes == [("w", "string"), ("n", "bigint")] and sorted(df.collect()) == [("a", None), ("b", 2)]
+    with pytest.raises(SchemaInferenceError, match="column\\(s\\) n: every value is None"):
+        spark.createDataFrame(ctx.parallelize([Row(w="a", n=None), Row(w="b", n=None)], 2))
+    with pytest.raises(SchemaInferenceError, match="column 'n' has values of two types"):
+        spark.createDataFrame(ctx.parallelize([Row(n=1), Row(n="x")], 2))
+    empty = spark.createDataFrame(ctx.parallelize([], 2), "w STRING")
+    assert empty.count() == 0 and empty.columns == ["w"]
+    with pytest.raises(SchemaInferenceError, match="empty batch"):
+        spark.createDataFrame(ctx.parallelize([], 2))

@@ -16,7 +16,8 @@ from .errors import SchemaMismatchError
 from .types import (ArrayType, DataType, MapType, Row, StructField, StructType, _make_row, infer_schema,
                     parse_schema, parse_type, record_fields)
 
-__all__ = ["records_to_arrow", "resolve_schema", "row_converter"]
+__all__ = ["records_to_arrow", "resolve_schema", "row_converter", "PartitionToArrow", "merge_partitions"]
+
 
 
 def resolve_schema(schema: Any) -> tuple[StructType | None, list[str] | None, bool]:
@@ -153,10 +154,13 @@ def _infer_column(name: str, values: list[Any]) -> DataType:
     return t
 
 
-def records_to_arrow(records: Iterable[Any], schema: Any = None, verify: bool = True) -> Any:
+def records_to_arrow(records: Iterable[Any], schema: Any = None, verify: bool = True,
+                     partial: bool = False) -> Any:
     """Return a pyarrow Table of ``records`` (Rows, tuples, dicts, namedtuples, objects, or plain
     values with an atomic schema such as ``'int'``), with ``schema`` or the inferred one
-    (inferred from every record; records of one shape are transposed without a Python loop)."""
+    (inferred from every record; records of one shape are transposed without a Python loop).
+    ``partial``: the records are one part of the data (a partition), so a column that is None in
+    every record keeps the null type instead of being an error; return ``(StructType, table)``."""
     import pyarrow as pa
     from .types import _has_null
     records = records if isinstance(records, list) else list(records)
@@ -177,11 +181,11 @@ def records_to_arrow(records: Iterable[Any], schema: Any = None, verify: bool = 
                     raise SchemaMismatchError(f"{len(names or [])} column names for records of {len(columns)} fields")
                 types = [_infer_column(n, c) for n, c in zip(fnames, columns)]
                 nulls = [n for n, t in zip(fnames, types) if _has_null(t)]
-                if nulls:
+                if nulls and not partial:
                     infer_schema(records, names=names)  # raises the error naming the column(s)
                 struct = StructType([StructField(n, t) for n, t in zip(fnames, types)])
     if struct is None:
-        struct = infer_schema(records, names=names)
+        struct = infer_schema(records, names=names, _allow_null=partial)
     if columns is None:
         fnames = struct.fieldNames()
         by_name = schema is not None and names is None
@@ -209,7 +213,53 @@ def records_to_arrow(records: Iterable[Any], schema: Any = None, verify: bool = 
         if verify and not f.nullable and arr.null_count:
             raise SchemaMismatchError(f"column {f.name!r} is not nullable but {arr.null_count} record(s) hold None")
         arrays.append(arr)
-    return pa.Table.from_arrays(arrays, schema=struct.arrow_schema())
+    table = pa.Table.from_arrays(arrays, schema=struct.arrow_schema())
+    return (struct, table) if partial else table
+
+
+class PartitionToArrow:
+    """A task function: one partition's records as ``[(StructType, Arrow table)]`` (nothing for an
+    empty partition), so a batch travels to the driver as Arrow, not as pickled Rows."""
+
+    def __init__(self, schema: Any, verify: bool) -> None:
+        self.schema = schema
+        self.verify = verify
+
+    def __call__(self, it: Iterable[Any]) -> list[tuple[StructType, Any]]:
+        records = list(it)
+        if not records:
+            return []
+        return [records_to_arrow(records, self.schema, self.verify, partial=True)]
+
+
+def merge_partitions(parts: list[tuple[StructType, Any]], schema: Any) -> Any:
+    """Return one Arrow table of the partitions' tables, under ``schema`` or the merge of the
+    partitions' inferred schemas (a column null in every partition is then an error)."""
+    import pyarrow as pa
+    from .errors import SchemaInferenceError
+    from .types import _has_null, merge_types
+    struct, names, _ = resolve_schema(schema)
+    if not parts:
+        if struct is None:
+            raise SchemaInferenceError("cannot infer a schema from no records (an empty batch?): pass schema=, "
+                                       "e.g. createDataFrame(rdd, 'word STRING')")
+        return pa.Table.from_pylist([], schema=struct.arrow_schema())
+    if struct is None:
+        merged = parts[0][0]
+        for st, _ in parts[1:]:
+            if st.fieldNames() != merged.fieldNames():
+                raise SchemaInferenceError(f"the records of the partitions have different fields: "
+                                           f"{merged.fieldNames()} and {st.fieldNames()}")
+            merged = StructType([StructField(a.name, merge_types(a.dataType, b.dataType, a.name))
+                                 for a, b in zip(merged.fields, st.fields)])
+        nulls = [f.name for f in merged.fields if _has_null(f.dataType)]
+        if nulls:
+            raise SchemaInferenceError(f"cannot infer the type of column(s) {', '.join(nulls)}: every value is "
+                                       f"None; pass a schema, e.g. schema='{nulls[0]} STRING, ...'")
+        struct = merged
+    target = struct.arrow_schema()
+    tables = [t if t.schema.equals(target) else t.cast(target) for _, t in parts]
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
 def _first_bad(values: Sequence[Any], atype: Any) -> tuple[int, Any]:
@@ -246,7 +296,8 @@ def _from_engine_value(dt: DataType) -> Callable[[Any], Any] | None:
 
 def row_converter(schema: StructType) -> Callable[[tuple], Row]:
     """Return a function making a Row of one engine result tuple."""
-    names = schema.fieldNames()
+    from .types import _fields_list
+    names = _fields_list(schema.fieldNames())
     convs = [_from_engine_value(f.dataType) for f in schema.fields]
     if not any(convs):
         def plain(t: tuple) -> Row:

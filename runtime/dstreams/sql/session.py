@@ -281,8 +281,10 @@ class SparkSession:
         """
         if isinstance(data, DataFrame):
             raise TypeError("data is already a DataFrame")
-        if isinstance(data, RDD):
-            records = data.collect()
+        if isinstance(data, RDD):  # each partition becomes Arrow in its task; the driver joins them
+            from .conversion import PartitionToArrow, merge_partitions
+            parts = data.mapPartitions(PartitionToArrow(schema, verifySchema)).collect()
+            return self._from_arrow(merge_partitions(parts, schema))
         elif _is_pandas(data):
             import pyarrow as pa
             table = pa.Table.from_pandas(data, preserve_index=False)

@@ -321,9 +321,24 @@ def quote_ident(name: str) -> str:
 
 
 # ---- Row ---------------------------------------------------------------------------------------
-def _make_row(fields: list[str], values: Iterable[Any]) -> "Row":
+_FIELD_LISTS: dict[tuple[str, ...], list[str]] = {}
+
+
+def _fields_list(names: Iterable[str]) -> list[str]:
+    """Return one shared list per tuple of field names (rows of one shape share it: less memory,
+    smaller pickles, and a fast same-shape check when a batch becomes a DataFrame)."""
+    key = tuple(names)
+    fields = _FIELD_LISTS.get(key)
+    if fields is None:
+        if len(_FIELD_LISTS) > 10_000:
+            _FIELD_LISTS.clear()
+        fields = _FIELD_LISTS[key] = list(key)
+    return fields
+
+
+def _make_row(fields: Iterable[str], values: Iterable[Any]) -> "Row":
     row = tuple.__new__(Row, values)
-    row.__fields__ = list(fields)
+    row.__dict__["__fields__"] = _fields_list(fields)
     return row
 
 
@@ -346,7 +361,9 @@ class Row(tuple):
         if args and kwargs:
             raise ValueError("Row takes either positional values or keyword fields, not both")
         if kwargs:
-            return _make_row(list(kwargs), kwargs.values())
+            row = tuple.__new__(Row, kwargs.values())
+            row.__dict__["__fields__"] = _fields_list(kwargs)
+            return row
         return tuple.__new__(cls, args)
 
     def asDict(self, recursive: bool = False) -> dict[str, Any]:
@@ -694,7 +711,8 @@ def merge_types(a: DataType, b: DataType, path: str) -> DataType:
                                f"{b.simpleString()}: make them one type, or pass a schema")
 
 
-def infer_schema(records: Iterable[Any], names: list[str] | None = None, _path: str = "") -> StructType:
+def infer_schema(records: Iterable[Any], names: list[str] | None = None, _path: str = "",
+                 _allow_null: bool = False) -> StructType:
     """Return the StructType of ``records`` (Rows, tuples, dicts, namedtuples), merging the
     types seen in every record. A column that is None in every record is an error.
 
@@ -721,7 +739,7 @@ def infer_schema(records: Iterable[Any], names: list[str] | None = None, _path: 
     if field_names is None:
         raise SchemaInferenceError("cannot infer a schema from no records (an empty batch?): pass schema=, "
                                    "e.g. createDataFrame(rdd, 'word STRING')")
-    if not _path:
+    if not _path and not _allow_null:
         nulls = [n for n, t in zip(field_names, types) if _has_null(t)]
         if nulls:
             raise SchemaInferenceError(f"cannot infer the type of column(s) {', '.join(nulls)}: every value is "
