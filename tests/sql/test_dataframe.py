@@ -226,3 +226,17 @@ def test_rdd_partitions_become_arrow_and_merge(ctx, spark):
     assert empty.count() == 0 and empty.columns == ["w"]
     with pytest.raises(SchemaInferenceError, match="empty batch"):
         spark.createDataFrame(ctx.parallelize([], 2))
+
+
+def test_describe_and_no_dataframes_in_tasks(ctx, spark, sales):
+    described = sales.describe("qty", "fruit").collect()
+    assert [r.summary for r in described] == ["count", "mean", "stddev", "min", "max"]
+    rows = {r.summary: r for r in described}
+    assert rows["count"].qty == "4" and rows["mean"].qty == "2.75" and rows["min"].fruit == "apple"
+    assert rows["max"].qty == "5" and rows["mean"].fruit is None
+    from dstreams.sql import SQLError
+    with pytest.raises(Exception, match="referenced from code that runs in tasks"):
+        ctx.parallelize([1], 1).map(lambda x: sales.count()).collect()
+    with pytest.raises(SQLError):
+        import pickle
+        pickle.dumps(spark)

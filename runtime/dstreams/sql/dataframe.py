@@ -114,6 +114,37 @@ class DataFrame:
     def __repr__(self) -> str:
         return f"DataFrame[{', '.join(f'{n}: {t}' for n, t in self.dtypes)}]"
 
+    def __reduce__(self) -> Any:
+        from .errors import SQLError
+        raise SQLError(f"a DataFrame ({self!r}) was referenced from code that runs in tasks: DataFrames live "
+                       f"on the driver; collect() the rows (or use df.rdd) and use those instead")
+
+    def describe(self, *cols: str) -> "DataFrame":
+        """Return count, mean, stddev, min and max of the numeric and string columns (or ``cols``),
+        as strings in a ``summary`` column, as Spark does."""
+        from .types import ByteType, DecimalType, DoubleType, FloatType, IntegerType, LongType, ShortType, StringType
+        numeric = (ByteType, ShortType, IntegerType, LongType, FloatType, DoubleType, DecimalType)
+        names = list(cols[0]) if len(cols) == 1 and isinstance(cols[0], (list, tuple)) else list(cols)
+        fields = [f for f in self.schema.fields if (f.name in names if names else isinstance(f.dataType, numeric + (StringType,)))]
+        for n in names:
+            if not self._has(n):
+                raise ColumnNotFoundError(self._missing(n, "describe()"), n, self.columns)
+        stats = [("count", "count({c})"), ("mean", "avg({c})"), ("stddev", "stddev_samp({c})"),
+                 ("min", "min({c})"), ("max", "max({c})")]
+        selects = []
+        for i, (label, fn) in enumerate(stats):
+            parts = [f"{i} AS __order", f"'{label}' AS summary"]
+            for f in fields:
+                c = _q(f.name)
+                is_num = isinstance(f.dataType, numeric)
+                if label in ("mean", "stddev") and not is_num:
+                    parts.append(f"CAST(NULL AS VARCHAR) AS {c}")
+                else:
+                    parts.append(f"CAST({fn.format(c=c)} AS VARCHAR) AS {c}")
+            selects.append(f"SELECT {', '.join(parts)} FROM {self._from()}")
+        union = " UNION ALL ".join(selects)
+        return self._derive(f"SELECT * EXCLUDE (__order) FROM ({union}) ORDER BY __order", "describe()", ordered=True)
+
     def explain(self, extended: bool = False) -> None:
         """Print the engine's plan of the query (DuckDB's EXPLAIN)."""
         rows = self.sparkSession._run(lambda con: con.sql(f"EXPLAIN {self._sql}").fetchall(), "explain()")

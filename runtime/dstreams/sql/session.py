@@ -351,6 +351,12 @@ class SparkSession:
                 SparkSession._instance = None
         self.sparkContext.stop()
 
+    def __reduce__(self) -> Any:
+        from .errors import SQLError
+        raise SQLError("the SparkSession was referenced from code that runs in tasks (a map, a filter, a "
+                       "foreach...): it exists only on the driver; use DataFrames on the driver, or collect "
+                       "what the tasks need first")
+
     def __enter__(self) -> "SparkSession":
         return self
 
