@@ -70,3 +70,21 @@ def test_sql_overhead_bench_runs_on_a_small_batch():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["system"] == "dstreams" and result["rows"] == 2000 and result["groups"] > 10
     assert result["sql_batch_ms_median"] > 0
+
+
+def test_builder_creates_the_context_when_none_runs(tmp_path):
+    """A PySpark-style batch program: the builder makes the Context; spark.stop() stops it."""
+    program = (
+        "from dstreams import Context\n"
+        "from dstreams.sql import SparkSession\n"
+        "spark = SparkSession.builder.master('local[2]').appName('b').config('spark.sql.shuffle.partitions', 4)"
+        ".getOrCreate()\n"
+        "ctx = spark.sparkContext\n"
+        "assert Context._active is ctx and ctx.appName == 'b' and ctx.master == 'local[2]'\n"
+        "assert spark.conf.get('spark.sql.shuffle.partitions') == 4\n"
+        "print(spark.range(3).toDF('n').selectExpr('sum(n) AS s').collect())\n"
+        "spark.stop()\n"
+        "assert Context._active is None\n")
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[Row(s=3)]\n"
