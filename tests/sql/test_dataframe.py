@@ -240,3 +240,8 @@ def test_describe_and_no_dataframes_in_tasks(ctx, spark, sales):
     with pytest.raises(SQLError):
         import pickle
         pickle.dumps(spark)
+
+
+def test_limit_of_a_limit_keeps_the_order(sales):
+    assert [r.qty for r in sales.orderBy(F.desc("qty")).limit(3).limit(2).collect()] == [5, 3]
+    assert [r.qty for r in sales.orderBy("price", "qty").filter("qty > 1").limit(2).collect()] == [2, 3]

@@ -65,6 +65,7 @@ class DataFrame:
         self._keep = keep
         self._alias = alias or session._engine.new_name("_d")
         self._ordered = ordered
+        self._limited = False  # the SQL ends with a LIMIT (a second limit wraps it instead)
         names, types = bound if bound is not None else session._bind(sql, context, input_columns)
         if any(t.id in ("hugeint", "uhugeint") for t in types):  # sums of integers: bigint, as in Spark
             sel = ", ".join(f"CAST({_q(n)} AS BIGINT) AS {_q(n)}" if t.id in ("hugeint", "uhugeint") else _q(n)
@@ -328,8 +329,10 @@ class DataFrame:
         """Return the first ``num`` rows (in order when the DataFrame is sorted)."""
         if num < 0:
             raise ValueError(f"limit({num}): the number of rows must not be negative")
-        if self._ordered:
-            return self._derive(f"{self._sql} LIMIT {int(num)}", f"limit({num})", ordered=True)
+        if self._ordered and not self._limited:
+            df = self._derive(f"{self._sql} LIMIT {int(num)}", f"limit({num})", ordered=True)
+            df._limited = True
+            return df
         return self._derive(f"SELECT * FROM {self._from()} LIMIT {int(num)}", f"limit({num})")
 
     def distinct(self) -> "DataFrame":
