@@ -108,3 +108,18 @@ def test_bad_sql_in_a_batch_stops_the_stream_with_a_parse_error_and_writes_nothi
         runner.stop()
     assert sorted(postgres.query(f'SELECT word, n FROM "{pg_table}"')) == [("a", 2), ("b", 1)]
     assert postgres.query("SELECT count(*) FROM dstreams_sink_progress WHERE sink_id = %s", (pg_table,)) == [(1,)]
+
+
+def test_save_stream_writes_every_batch_once(ctx, postgres, pg_table):
+    from tests.sql.kit import BatchRunner
+    sink = PostgresSink(postgres.url, pg_table, mode="upsert", key="word")
+    runner = BatchRunner(ctx)
+    try:
+        pairs = runner.ssc.queueStream([[("a", 1), ("b", 2)], [], [("a", 5)]])
+        sink.saveStream(pairs, schema="word STRING, n BIGINT")
+        runner.run(3)
+    finally:
+        runner.stop()
+    assert postgres.query(f'SELECT word, n FROM "{pg_table}" ORDER BY word') == [("a", 5), ("b", 2)]
+    # the empty batch was recorded too (a schema was given), so all three are known as written
+    assert postgres.query("SELECT count(*) FROM dstreams_sink_progress WHERE sink_id = %s", (pg_table,)) == [(3,)]

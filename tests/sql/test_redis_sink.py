@@ -50,3 +50,17 @@ def test_unreachable_redis(spark):
     with pytest.raises(DatabaseUnreachableError, match="cannot reach Redis") as info:
         sink.write(counts(spark, [("a", 1)]), T1)
     assert "pw@" not in str(info.value)
+
+
+def test_save_stream_accumulates_running_totals(ctx, redis_server):
+    from tests.sql.kit import BatchRunner
+    sink = RedisSink(redis_server.url, key="stream-totals", field="word", value="n", accumulate=True)
+    runner = BatchRunner(ctx)
+    try:
+        words = runner.ssc.queueStream([["a b a"], ["b"]]).flatMap(str.split)
+        counts = words.map(lambda w: (w, 1)).reduceByKey(lambda x, y: x + y)
+        sink.saveStream(counts, schema="word STRING, n BIGINT")
+        runner.run(2)
+    finally:
+        runner.stop()
+    assert redis_server.client().hgetall("stream-totals") == {b"a": b"2", b"b": b"2"}
