@@ -123,3 +123,27 @@ def test_save_stream_writes_every_batch_once(ctx, postgres, pg_table):
     assert postgres.query(f'SELECT word, n FROM "{pg_table}" ORDER BY word') == [("a", 5), ("b", 2)]
     # the empty batch was recorded too (a schema was given), so all three are known as written
     assert postgres.query("SELECT count(*) FROM dstreams_sink_progress WHERE sink_id = %s", (pg_table,)) == [(3,)]
+
+
+def test_two_writers_of_one_batch_write_it_once(spark, postgres, pg_table):
+    """Two drivers (here: threads with their own connections) writing the same batch at once: the
+    second waits on the progress row's key, then skips."""
+    import threading
+    df = counts(spark, [("a", 1), ("b", 2)])
+    PostgresSink(postgres.url, pg_table).write(counts(spark, [("z", 0)]), T1)  # the table exists
+    results: list = []
+    barrier = threading.Barrier(2)
+
+    def writer():
+        sink = PostgresSink(postgres.url, pg_table)
+        barrier.wait()
+        results.append(sink.write(df, T2))
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == [False, True]
+    assert postgres.query(f'SELECT word, n FROM "{pg_table}" WHERE word <> %s ORDER BY word', ("z",)) == [
+        ("a", 1), ("b", 2)]

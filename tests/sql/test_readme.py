@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +27,7 @@ def test_readme_sql_walkthrough_prints_what_it_shows(tmp_path):
     assert proc.stdout == shown
 
 
+@pytest.mark.integration
 def test_readme_sink_snippet_writes_batches_once(ctx, postgres, pg_table):
     """The sink snippet, run on a stream of two batches against the test database."""
     from tests.sql.kit import BatchRunner

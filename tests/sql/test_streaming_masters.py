@@ -45,6 +45,7 @@ def test_guide_word_count_on_local_processes(processes_ctx):
     assert results == EXPECTED
 
 
+@pytest.mark.integration
 def test_guide_word_count_on_local_cluster(cluster_ctx):
     runner = BatchRunner(cluster_ctx)
     try:
