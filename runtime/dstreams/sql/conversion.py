@@ -57,7 +57,7 @@ def _values_in_order(record: Any, names: list[str], by_name: bool) -> list[Any]:
                 return [d[n] for n in names]
             return list(record)
         if isinstance(record, tuple) and hasattr(record, "_fields"):
-            d = record._asdict()
+            d = record._asdict()  # type: ignore[attr-defined]
             if all(n in d for n in names):
                 return [d[n] for n in names]
             return list(record)
@@ -66,6 +66,14 @@ def _values_in_order(record: Any, names: list[str], by_name: bool) -> list[Any]:
     if isinstance(record, dict):
         return [record.get(n) for n in names]
     return record_fields(record)[1]
+
+
+def _each(c: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: None if v is None else [c(x) for x in v]
+
+
+def _each_value(c: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: None if v is None else {k: c(x) for k, x in v.items()}
 
 
 def _to_arrow_value(dt: DataType) -> Callable[[Any], Any] | None:
@@ -82,10 +90,10 @@ def _to_arrow_value(dt: DataType) -> Callable[[Any], Any] | None:
         return struct
     if isinstance(dt, ArrayType):
         c = _to_arrow_value(dt.elementType)
-        return None if c is None else (lambda v: None if v is None else [c(x) for x in v])
+        return None if c is None else _each(c)
     if isinstance(dt, MapType):
         c = _to_arrow_value(dt.valueType)
-        return None if c is None else (lambda v: None if v is None else {k: c(x) for k, x in v.items()})
+        return None if c is None else _each_value(c)
     return None
 
 
@@ -287,10 +295,10 @@ def _from_engine_value(dt: DataType) -> Callable[[Any], Any] | None:
         return struct
     if isinstance(dt, ArrayType):
         c = _from_engine_value(dt.elementType)
-        return None if c is None else (lambda v: None if v is None else [c(x) for x in v])
+        return None if c is None else _each(c)
     if isinstance(dt, MapType):
         c = _from_engine_value(dt.valueType)
-        return None if c is None else (lambda v: None if v is None else {k: c(x) for k, x in v.items()})
+        return None if c is None else _each_value(c)
     return None
 
 

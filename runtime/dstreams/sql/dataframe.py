@@ -404,26 +404,27 @@ class DataFrame:
             on = [on]
         op = _JOIN_TYPES[kind]
         if isinstance(on, (list, tuple)) and all(isinstance(k, str) for k in on):
-            for k in on:
+            on_names: list[str] = [str(k) for k in on]
+            for k in on_names:
                 for df, side in ((self, "left"), (other, "right")):
                     if not df._has(k):
-                        raise ColumnNotFoundError(df._missing(k, f"join(on={list(on)!r}), {side} side"), k, df.columns)
-            cond = " AND ".join(f"{_q(L)}.{_q(k)} = {_q(R)}.{_q(k)}" for k in on)
-            keys = {k.lower() for k in on}
+                        raise ColumnNotFoundError(df._missing(k, f"join(on={on_names!r}), {side} side"), k, df.columns)
+            cond = " AND ".join(f"{_q(L)}.{_q(k)} = {_q(R)}.{_q(k)}" for k in on_names)
+            keys = {k.lower() for k in on_names}
             if semi:
                 sel = f"{_q(L)}.*"
             else:
                 if kind in ("outer", "full", "fullouter", "full_outer"):
-                    kcols = [f"coalesce({_q(L)}.{_q(k)}, {_q(R)}.{_q(k)}) AS {_q(k)}" for k in on]
+                    kcols = [f"coalesce({_q(L)}.{_q(k)}, {_q(R)}.{_q(k)}) AS {_q(k)}" for k in on_names]
                 elif op == "RIGHT OUTER JOIN":
-                    kcols = [f"{_q(R)}.{_q(k)} AS {_q(k)}" for k in on]
+                    kcols = [f"{_q(R)}.{_q(k)} AS {_q(k)}" for k in on_names]
                 else:
-                    kcols = [f"{_q(L)}.{_q(k)} AS {_q(k)}" for k in on]
+                    kcols = [f"{_q(L)}.{_q(k)} AS {_q(k)}" for k in on_names]
                 rest = [f"{_q(L)}.{_q(n)}" for n in self._names if n.lower() not in keys]
                 rest += [f"{_q(R)}.{_q(n)}" for n in other._names if n.lower() not in keys]
                 sel = ", ".join(kcols + rest)
             return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()} ON {cond}",
-                                f"join(on={list(on)!r}, how={kind!r})", other)
+                                f"join(on={on_names!r}, how={kind!r})", other)
         conds = [on] if isinstance(on, Column) else list(on)
         cond = " AND ".join(to_column(c).sql(scope) for c in conds)
         sel = f"{_q(L)}.*" if semi else f"{_q(L)}.*, {_q(R)}.*"
@@ -545,7 +546,8 @@ class DataFrame:
 
     def first(self) -> Row | None:
         """Return the first row, or None."""
-        return self.head()
+        rows = self.take(1)
+        return rows[0] if rows else None
 
     def tail(self, num: int) -> list[Row]:
         rows = self.collect()

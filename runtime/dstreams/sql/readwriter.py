@@ -250,7 +250,7 @@ def _partition_values(files: list[tuple[Any, str, str]]) -> dict[str, Any] | Non
     types = {}
     for n in names:
         vals = [v[n] for v in per_file if v[n] is not None]
-        types[n] = "bigint" if vals and all(re.fullmatch(r"-?\d{1,18}", x) for x in vals) else "string"
+        types[n] = "bigint" if vals and all(re.fullmatch(r"-?\d{1,18}", x or "") for x in vals) else "string"
     return {"names": names, "types": types, "values": per_file}
 
 
@@ -357,7 +357,7 @@ class DataFrameWriter:
             if not rest:
                 raise AnalysisException(f"partitionBy({keys}) leaves no column to write")
             for combo in self._df.select(*keys).distinct().collect():
-                cond = None
+                cond: Any = None
                 dirs = []
                 for k, v in zip(keys, combo):
                     c = col(k).isNull() if v is None else (col(k) == v)

@@ -140,6 +140,7 @@ class RedisSink:
         for row in rows:
             key = key_for(self.key, row)
             if self.kind == "zset":
+                assert self.member is not None and self.score is not None
                 member, score = row[self.member], row[self.score]
                 if score is None:
                     continue
@@ -147,7 +148,7 @@ class RedisSink:
                     pipe.zincrby(key, float(score), str(member))
                 else:
                     pipe.zadd(key, {str(member): float(score)})
-            elif self.field is not None:
+            elif self.field is not None and self.value is not None:
                 f, v = row[self.field], row[self.value]
                 if v is None:
                     continue

@@ -115,7 +115,8 @@ def cell_text(value: Any, dataType: DataType | None = None, nested: bool = False
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "[" + " ".join(f"{b:02X}" for b in bytes(value)) + "]"
     if isinstance(value, tuple):  # a Row: a struct
-        types = [f.dataType for f in dataType.fields] if hasattr(dataType, "fields") else [None] * len(value)
+        fields = getattr(dataType, "fields", None)
+        types: list[DataType | None] = [f.dataType for f in fields] if fields else [None] * len(value)
         return "{" + ", ".join(cell_text(v, t, True) for v, t in zip(value, types)) + "}"
     if isinstance(value, list):
         et = getattr(dataType, "elementType", None)
