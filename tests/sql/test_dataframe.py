@@ -245,3 +245,14 @@ def test_describe_and_no_dataframes_in_tasks(ctx, spark, sales):
 def test_limit_of_a_limit_keeps_the_order(sales):
     assert [r.qty for r in sales.orderBy(F.desc("qty")).limit(3).limit(2).collect()] == [5, 3]
     assert [r.qty for r in sales.orderBy("price", "qty").filter("qty > 1").limit(2).collect()] == [2, 3]
+
+
+def test_more_column_functions(spark):
+    import datetime as dt
+    df = spark.createDataFrame([Row(s="ab", n=2.5, d=dt.date(2024, 3, 2), a=[1, 2]), Row(s="c", n=3.5, d=dt.date(2024, 3, 9), a=[])])
+    r = df.select(F.lpad("s", 4, "*").alias("l"), F.rpad("s", 3, "-").alias("r"), F.instr("s", "b").alias("i"),
+                  F.bround("n").alias("b"), F.date_add("d", 30).alias("plus"), F.datediff(F.lit(dt.date(2024, 3, 12)), "d").alias("dd"),
+                  F.dayofweek("d").alias("dow"), F.format_string("%s=%d", "s", F.lit(1)).alias("f")).first()
+    assert r == Row(l="**ab", r="ab-", i=2, b=2.0, plus=dt.date(2024, 4, 1), dd=10, dow=7, f="ab=1")
+    assert df.select(F.explode_outer("a").alias("x")).count() == 3 and df.select(F.explode("a")).count() == 2
+    assert [x.id for x in df.select(F.monotonically_increasing_id().alias("id")).collect()] == [0, 1]

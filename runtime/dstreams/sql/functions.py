@@ -28,7 +28,9 @@ __all__ = ["col", "column", "lit", "expr", "when", "coalesce", "count", "countDi
            "date_format", "year", "month", "dayofmonth", "hour", "minute", "second", "unix_timestamp",
            "from_unixtime", "asc", "desc", "broadcast", "md5", "sha1", "length", "initcap", "reverse",
            "sort_array", "array_join", "nanvl", "signum", "hash", "row_number", "rank", "dense_rank",
-           "percent_rank", "cume_dist", "ntile", "lag", "lead", "udf"]
+           "percent_rank", "cume_dist", "ntile", "lag", "lead", "udf", "lpad", "rpad", "instr", "format_string",
+           "bround", "explode_outer", "map_keys", "map_values", "percentile_approx", "monotonically_increasing_id",
+           "date_add", "date_sub", "datediff", "dayofweek", "dayofyear", "weekofyear", "quarter"]
 
 
 def col(name: str) -> Column:
@@ -351,6 +353,66 @@ def array(*cols: Any) -> Column:
     return Column(lambda s: "[" + ", ".join(c.sql(s) for c in cs) + "]", f"array({', '.join(c.name_hint for c in cs)})")
 
 
+def lpad(col: Any, len: int, pad: str) -> Column:  # noqa: A002
+    """Return the string left-padded with ``pad`` to ``len`` characters (cut when longer)."""
+    cc = to_column(col)
+    return Column(lambda s: f"lpad({cc.sql(s)}, {int(len)}, {lit_sql(pad)})", f"lpad({cc.name_hint}, {len}, {pad})")
+
+
+def rpad(col: Any, len: int, pad: str) -> Column:  # noqa: A002
+    """Return the string right-padded with ``pad`` to ``len`` characters (cut when longer)."""
+    cc = to_column(col)
+    return Column(lambda s: f"rpad({cc.sql(s)}, {int(len)}, {lit_sql(pad)})", f"rpad({cc.name_hint}, {len}, {pad})")
+
+
+def instr(str: Any, substr: str) -> Column:  # noqa: A002
+    """Return the 1-based position of ``substr`` in the string (0 when absent)."""
+    cc = to_column(str)
+    return Column(lambda s: f"CAST(instr({cc.sql(s)}, {lit_sql(substr)}) AS INTEGER)", f"instr({cc.name_hint}, {substr})")
+
+
+def format_string(format: str, *cols: Any) -> Column:  # noqa: A002
+    """Return the values formatted printf-style (``%s``, ``%d``, ``%.2f``...)."""
+    cs = [to_column(c) for c in cols]
+    return Column(lambda s: f"printf({lit_sql(format)}{''.join(', ' + c.sql(s) for c in cs)})",
+                  f"format_string({format}, {', '.join(c.name_hint for c in cs)})")
+
+
+def bround(c: Any, scale: int = 0) -> Column:
+    """Return the value rounded to ``scale`` decimals, halves to even."""
+    cc = to_column(c)
+    return Column(lambda s: f"round_even({cc.sql(s)}, {int(scale)})", f"bround({cc.name_hint}, {scale})")
+
+
+def explode_outer(c: Any) -> Column:
+    """As ``explode``, but a row whose array is null or empty gives one row with null."""
+    cc = to_column(c)
+    return Column(lambda s: f"unnest(CASE WHEN len({cc.sql(s)}) > 0 THEN {cc.sql(s)} ELSE [NULL] END)", "col",
+                  generator=True)
+
+
+def map_keys(c: Any) -> Column:
+    cc = to_column(c)
+    return Column(lambda s: f"map_keys({cc.sql(s)})", f"map_keys({cc.name_hint})")
+
+
+def map_values(c: Any) -> Column:
+    cc = to_column(c)
+    return Column(lambda s: f"map_values({cc.sql(s)})", f"map_values({cc.name_hint})")
+
+
+def percentile_approx(c: Any, percentage: float, accuracy: int = 10000) -> Column:
+    """Return an approximate percentile of the column (``percentage`` between 0 and 1)."""
+    cc = to_column(c)
+    return Column(lambda s: f"approx_quantile({cc.sql(s)}, {float(percentage)!r})",
+                  f"percentile_approx({cc.name_hint}, {percentage}, {accuracy})")
+
+
+def monotonically_increasing_id() -> Column:
+    """Return a unique, increasing bigint per row (0, 1, 2... in the order the rows are read)."""
+    return Column(lambda s: "CAST(row_number() OVER () - 1 AS BIGINT)", "monotonically_increasing_id()")
+
+
 # ---- time --------------------------------------------------------------------------------------
 def current_timestamp() -> Column:
     """Return the time the query runs, as a timestamp (UTC)."""
@@ -429,6 +491,36 @@ dayofmonth = _part("day", "dayofmonth")
 hour = _part("hour", "hour")
 minute = _part("minute", "minute")
 second = _part("second", "second")
+
+
+def date_add(start: Any, days: int) -> Column:
+    """Return the date ``days`` after ``start``."""
+    cc = to_column(start)
+    return Column(lambda s: f"CAST(CAST({cc.sql(s)} AS DATE) + {int(days)} AS DATE)", f"date_add({cc.name_hint}, {days})")
+
+
+def date_sub(start: Any, days: int) -> Column:
+    """Return the date ``days`` before ``start``."""
+    cc = to_column(start)
+    return Column(lambda s: f"CAST(CAST({cc.sql(s)} AS DATE) - {int(days)} AS DATE)", f"date_sub({cc.name_hint}, {days})")
+
+
+def datediff(end: Any, start: Any) -> Column:
+    """Return the number of days from ``start`` to ``end``."""
+    e, b = to_column(end), to_column(start)
+    return Column(lambda s: f"CAST(datediff('day', CAST({b.sql(s)} AS DATE), CAST({e.sql(s)} AS DATE)) AS INTEGER)",
+                  f"datediff({e.name_hint}, {b.name_hint})")
+
+
+def dayofweek(c: Any) -> Column:
+    """Return the day of the week, 1 for Sunday to 7 for Saturday (Spark's numbering)."""
+    cc = to_column(c)
+    return Column(lambda s: f"CAST(dayofweek({cc.sql(s)}) + 1 AS INTEGER)", f"dayofweek({cc.name_hint})")
+
+
+dayofyear = _part("doy", "dayofyear")
+weekofyear = _part("week", "weekofyear")
+quarter = _part("quarter", "quarter")
 
 
 def unix_timestamp(c: Any = None, format: str = "yyyy-MM-dd HH:mm:ss") -> Column:  # noqa: A002
