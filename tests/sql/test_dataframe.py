@@ -114,7 +114,7 @@ def test_show_prints_spark_table(spark, capsys):
                                        "| word|   n|\n"
                                        "+-----+----+\n"
                                        "|spark|   2|\n"
-                                       "|    a|null|\n"
+                                       "|    a|NULL|\n"
                                        "+-----+----+\n\n")
     spark.range(25).show(2)
     out = capsys.readouterr().out

@@ -35,15 +35,15 @@ def test_truncation_at_20_and_more_rows_line():
 
 def test_values_are_cast_as_spark_casts_them():
     assert [cell_text(v) for v in (None, True, False, 1, 1.0, 1e7, 1e-4, 0.001, -2.5, float("nan"))] == [
-        "null", "true", "false", "1", "1.0", "1.0E7", "1.0E-4", "0.001", "-2.5", "NaN"]
+        "NULL", "true", "false", "1", "1.0", "1.0E7", "1.0E-4", "0.001", "-2.5", "NaN"]
     assert java_double(123456789.0) == "1.23456789E8" and java_double(1234567.0) == "1234567.0"
     assert java_float(0.30000001192092896) == "0.3" and cell_text(0.30000001192092896, FloatType()) == "0.3"
     assert cell_text(decimal.Decimal("1.50")) == "1.50"
     assert cell_text(datetime.datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02 03:04:05"
     assert cell_text(datetime.datetime(2024, 1, 2, 3, 4, 5, 500000)) == "2024-01-02 03:04:05.5"
     assert cell_text(datetime.date(2024, 1, 2)) == "2024-01-02"
-    assert cell_text([1, None, "a"]) == "[1, null, a]"
-    assert cell_text({"a": 1, "b": None}) == "{a -> 1, b -> null}"
+    assert cell_text([1, None, "a"]) == "[1, NULL, a]"
+    assert cell_text({"a": 1, "b": None}) == "{a -> 1, b -> NULL}"
     assert cell_text((1, "x")) == "{1, x}"
     assert cell_text(b"hi") == "[68 69]"
 

@@ -1,5 +1,5 @@
 """``DataFrame.show()``'s text, in Spark's exact format: values cast to strings the way Spark
-casts them (``null``, ``true``, ``1.0E10``, ``[a, b]``, ``{k -> v}``), cells right-aligned and
+casts them (``NULL``, ``true``, ``1.0E10``, ``[a, b]``, ``{k -> v}``), cells right-aligned and
 truncated to 20 characters by default, wide (East Asian) characters counted twice.
 
 >>> print(format_table(["word", "total"], [("spark", 2), ("a", None)]), end="")
@@ -7,7 +7,7 @@ truncated to 20 characters by default, wide (East Asian) characters counted twic
 | word|total|
 +-----+-----+
 |spark|    2|
-|    a| null|
+|    a| NULL|
 +-----+-----+
 """
 from __future__ import annotations
@@ -96,10 +96,10 @@ def cell_text(value: Any, dataType: DataType | None = None, nested: bool = False
     """Return a value as Spark's cast to string writes it in ``show()``.
 
     >>> cell_text(None), cell_text(True), cell_text([1, None, "a"]), cell_text({"k": 1.5})
-    ('null', 'true', '[1, null, a]', '{k -> 1.5}')
+    ('NULL', 'true', '[1, NULL, a]', '{k -> 1.5}')
     """
     if value is None:
-        return "null"
+        return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
