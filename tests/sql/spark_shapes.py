@@ -8,13 +8,13 @@ import contextlib, datetime as dt, decimal, io, os, sys
 os.environ["TZ"] = "UTC"
 system = sys.argv[1]
 if system == "pyspark":
-    from pyspark.sql import SparkSession, Row
+    from pyspark.sql import SparkSession, Row, Window
     from pyspark.sql import functions as F
     spark = SparkSession.builder.master("local[1]").config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
 else:
     from dstreams import Context
-    from dstreams.sql import SparkSession, Row
+    from dstreams.sql import SparkSession, Row, Window
     from dstreams.sql import functions as F
     ctx = Context("local[1]", "cmp")
     spark = SparkSession.builder.getOrCreate()
@@ -61,3 +61,24 @@ out("explode", lambda: print(c([("a b",)], "l STRING").select(F.explode(F.split(
 out("null-lit", lambda: c([(1,)], "n INT").select(F.lit(None), F.lit(1.5), F.lit(True)).show())
 out("rows", lambda: print(c([("a", 1)], "w STRING, n BIGINT").collect(), c([Row(p=Row(x=1))]).collect()))
 out("count-col", lambda: df.groupBy("w").count().orderBy("w").show())
+
+# ---- results of the DataFrame API (not formats) -----------------------------------------------
+t = c([("to be or not", 3, 2.345, dt.datetime(2024, 3, 2, 13, 4, 5), [3, 1, 2]),
+       ("a,b,,c", None, -1.5, dt.datetime(2024, 12, 31, 23, 59, 59), [])],
+      "s STRING, n INT, x DOUBLE, t TIMESTAMP, a ARRAY<INT>")
+out("split", lambda: print(t.select(F.split("s", " "), F.split("s", ","), F.split("s", " ", 2)).collect()))
+out("regexp", lambda: print(t.select(F.regexp_replace("s", "o", "0"), F.regexp_extract("s", r"(\w+) (\w+)", 2), F.col("s").rlike("^to")).collect()))
+out("strings", lambda: print(t.select(F.upper("s"), F.length("s"), F.substring("s", 2, 3), F.concat_ws("|", "s", F.lit("z")), F.concat("s", F.lit("!")), F.trim(F.lit("  x "))).collect()))
+out("math", lambda: print(t.select(F.round("x", 2), F.bround("x", 2), F.floor("x"), F.ceil("x"), F.abs("x"), (F.col("n") / 2), (F.col("n") % 2), F.sqrt(F.lit(16))).collect()))
+out("dates", lambda: print(t.select(F.date_format("t", "yyyy-MM-dd HH:mm:ss"), F.year("t"), F.month("t"), F.dayofmonth("t"), F.hour("t"), F.dayofweek("t"), F.to_date("t"), F.date_add("t", 1), F.datediff(F.lit(dt.date(2025, 1, 1)), "t")).collect()))
+out("arrays", lambda: print(t.select(F.size("a"), F.array_contains("a", 1), F.sort_array("a"), F.col("a").getItem(0), F.element_at("a", 1)).collect()))
+out("conditionals", lambda: print(t.select(F.when(F.col("n").isNull(), "none").when(F.col("n") > 2, "big").otherwise("small"), F.coalesce("n", F.lit(0)), F.col("n").isin(1, 3)).collect()))
+out("casts", lambda: print(t.select(F.col("x").cast("int"), F.col("n").cast("string"), F.col("x").cast("bigint"), F.lit("12").cast("int")).collect()))
+out("windows-sliding", lambda: print(t.groupBy(F.window("t", "1 hour", "30 minutes")).count().orderBy("window").collect()))
+out("join-columns", lambda: print(c([("a", 1)], "k STRING, v INT").join(c([("a", 2)], "k STRING, w INT"), "k", "full").columns))
+out("rank", lambda: print(c([("a", 1), ("a", 1), ("a", 3), ("b", 2)], "k STRING, v INT").select("k", "v", F.rank().over(Window.partitionBy("k").orderBy("v")).alias("r"), F.dense_rank().over(Window.partitionBy("k").orderBy("v")).alias("d"), F.lag("v").over(Window.partitionBy("k").orderBy("v")).alias("l")).orderBy("k", "v", "r").collect()))
+out("fillna", lambda: print(t.fillna(0).select("n").collect(), t.fillna("?").select("s").collect()))
+out("distinct-count", lambda: print(c([(1,), (1,), (None,)], "n INT").distinct().count(), c([(1,), (1,), (None,)], "n INT").agg(F.countDistinct("n")).collect()))
+out("avg-int", lambda: print(c([(1,), (2,)], "n INT").agg(F.avg("n"), F.sum("n"), F.stddev("n")).collect()))
+out("rounding", lambda: print(spark.range(1).select(F.round(F.lit(1.005), 2), F.bround(F.lit(2.345), 2), F.round(F.lit(2.5)), F.bround(F.lit(2.5)), F.round(F.lit(0.125), 2), F.round(F.lit(-2.5)), F.round(F.lit(15), -1)).collect()))
+out("int-casts", lambda: print(c([(1.7, "1.7", "12", "x", -0.5)], "d DOUBLE, s STRING, i STRING, bad STRING, n DOUBLE").select(F.col("d").cast("int"), F.col("s").cast("int"), F.col("i").cast("bigint"), F.col("bad").cast("int"), F.col("n").cast("int"), (F.col("d") * 3).cast("int")).collect()))

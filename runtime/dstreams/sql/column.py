@@ -22,8 +22,33 @@ from .types import DataType, quote_ident, parse_type
 
 __all__ = ["Column", "to_column", "lit_sql"]
 
-Scope = frozenset  # of DataFrame aliases visible to the query being built
-EMPTY: frozenset = frozenset()
+class Scope(frozenset):
+    """The aliases of the DataFrames a query reads, and the types of their columns (so that an
+    expression can compile as Spark means it for its operand's type: a double cast to an int is
+    truncated, a double is rounded on its decimal digits)."""
+
+    types: dict[tuple[str | None, str], DataType]
+
+    def __new__(cls, aliases: frozenset | set | tuple = (), types: dict | None = None) -> "Scope":
+        self = super().__new__(cls, aliases)
+        self.types = types or {}
+        return self
+
+    def type_of(self, qualifier: str | None, name: str) -> DataType | None:
+        """Return the type of column ``name`` (of the DataFrame aliased ``qualifier``), if known."""
+        key = name.lower()
+        if qualifier is not None and qualifier in self:
+            return self.types.get((qualifier, key))
+        return self.types.get((None, key))
+
+
+EMPTY: frozenset = Scope()
+
+
+def type_in(col: "Column", scope: frozenset) -> DataType | None:
+    """Return the type ``col`` has in ``scope`` when it can be told without the engine."""
+    typer = col._typer
+    return typer(scope) if typer is not None else None
 
 
 def lit_sql(value: Any) -> str:
@@ -71,6 +96,10 @@ def lit_sql(value: Any) -> str:
 def _lit_name(value: Any) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, datetime.datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, datetime.date):
+        return f"DATE '{value.isoformat()}'"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (list, tuple)):
@@ -82,17 +111,18 @@ class Column:
     """An expression over columns; build one with ``functions.col``/``lit``/... or ``df["name"]``,
     combine with Python operators (``+ - * / % == != < <= > >= & | ~``)."""
 
-    __slots__ = ("_gen", "name_hint", "_alias", "_order", "_ref", "_generator")
+    __slots__ = ("_gen", "name_hint", "_alias", "_order", "_ref", "_generator", "_typer")
 
     def __init__(self, gen: Callable[[frozenset], str], name: str, alias: str | None = None,
                  order: str | None = None, ref: tuple[str | None, str] | None = None,
-                 generator: bool = False) -> None:
+                 generator: bool = False, typer: Callable[[frozenset], DataType | None] | None = None) -> None:
         self._gen = gen
         self.name_hint = alias or name
         self._alias = alias
         self._order = order
         self._ref = ref            # (qualifier, column) when this is a plain column reference
         self._generator = generator  # produces several rows per input row (explode, sliding window)
+        self._typer = typer        # scope -> the expression's type, when known without the engine
 
     # -- compiling -------------------------------------------------------------------------
     def sql(self, scope: frozenset = EMPTY) -> str:
@@ -119,17 +149,35 @@ class Column:
         """Return this expression named ``alias`` (what ``select`` calls the column)."""
         if len(alias) != 1:
             raise ValueError(f"alias() takes one name here, got {alias!r}")
-        return Column(self._gen, self.name_hint, alias=alias[0], order=self._order, generator=self._generator)
+        return Column(self._gen, self.name_hint, alias=alias[0], order=self._order, generator=self._generator,
+                      typer=self._typer)
 
     name = alias
 
     def cast(self, dataType: DataType | str) -> "Column":
         """Return the expression converted to ``dataType`` (a DataType or a type string such as
-        ``'int'``); a value that does not convert is an error, as in Spark's ANSI mode."""
+        ``'int'``). As in Spark, a fractional number cast to an integer type is truncated toward
+        zero, and a string that is not a number becomes null."""
+        from .types import (ByteType, DecimalType, DoubleType, FloatType, IntegerType, LongType, ShortType,
+                            StringType)
         dt = parse_type(dataType) if isinstance(dataType, str) else dataType
         gen = self._gen
         name = self.name_hint if self._ref is not None else f"CAST({self.name_hint} AS {dt.simpleString().upper()})"
-        return Column(lambda s: f"CAST({gen(s)} AS {dt.duckdb()})", name, generator=self._generator)
+        integral = isinstance(dt, (ByteType, ShortType, IntegerType, LongType))
+        me = self
+
+        def cast_sql(s: frozenset) -> str:
+            x = gen(s)
+            if integral:
+                src = type_in(me, s)
+                if isinstance(src, (FloatType, DoubleType, DecimalType)):
+                    return f"CAST(trunc({x}) AS {dt.duckdb()})"
+                if isinstance(src, StringType):
+                    return (f"CASE WHEN contains({x}, '.') THEN TRY_CAST(trunc(TRY_CAST(trim({x}) AS DECIMAL(38,10))) "
+                            f"AS {dt.duckdb()}) ELSE TRY_CAST(trim({x}) AS {dt.duckdb()}) END")
+            return f"CAST({x} AS {dt.duckdb()})"
+
+        return Column(cast_sql, name, generator=self._generator, typer=lambda s: dt)
 
     astype = cast
 
@@ -155,14 +203,23 @@ class Column:
         return self._ordered("DESC NULLS LAST")
 
     def _ordered(self, order: str) -> "Column":
-        return Column(self._gen, self.name_hint, order=order, ref=self._ref)
+        return Column(self._gen, self.name_hint, order=order, ref=self._ref, typer=self._typer)
 
     # -- operators -------------------------------------------------------------------------
     def _bin(self, op: str, other: Any, reverse: bool = False, spark_op: str | None = None) -> "Column":
         o = to_column(other, literal=True)
         a, b = (o, self) if reverse else (self, o)
         ga, gb = a._gen, b._gen
-        return Column(lambda s: f"({ga(s)} {op} {gb(s)})", f"({a.name_hint} {spark_op or op} {b.name_hint})")
+        typer = None
+        if op in ("+", "-", "*", "/", "%"):
+            def typer(s: frozenset) -> DataType | None:
+                from .types import DoubleType, FloatType
+                ta, tb = type_in(a, s), type_in(b, s)
+                if op == "/" or isinstance(ta, (DoubleType, FloatType)) or isinstance(tb, (DoubleType, FloatType)):
+                    return DoubleType()
+                return None
+        return Column(lambda s: f"({ga(s)} {op} {gb(s)})", f"({a.name_hint} {spark_op or op} {b.name_hint})",
+                      typer=typer)
 
     def __add__(self, o: Any) -> "Column": return self._bin("+", o)
     def __radd__(self, o: Any) -> "Column": return self._bin("+", o, True)
@@ -322,7 +379,12 @@ def ref_column(name: str, qualifier: str | None = None) -> Column:
             return f"{quote_ident(qualifier)}.{quote_ident(head)}{rest}"
         return quote_ident(head) + rest
 
-    return Column(gen, parts[-1], ref=(qualifier, name))
+    def typer(s: frozenset) -> DataType | None:
+        if len(parts) != 1 or not isinstance(s, Scope):
+            return None
+        return s.type_of(qualifier, head)
+
+    return Column(gen, parts[-1], ref=(qualifier, name), typer=typer)
 
 
 def _split_name(name: str) -> list[str]:
@@ -355,7 +417,12 @@ def to_column(x: Any, literal: bool = False) -> Column:
     if isinstance(x, str) and not literal:
         return ref_column(x)
     s = lit_sql(x)
-    return Column(lambda _s: s, _lit_name(x))
+    from .types import infer_type
+    try:
+        t: DataType | None = infer_type(x)
+    except Exception:  # noqa: BLE001 - a literal of no Spark type
+        t = None
+    return Column(lambda _s: s, _lit_name(x), typer=lambda _s: t)
 
 
 def columns_of(cols: Iterable[Any]) -> list[Column]:

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .column import Column, columns_of, ref_column, to_column
+from .column import Column, Scope, columns_of, ref_column, to_column
 from .conversion import row_converter
 from .errors import AnalysisException, ColumnNotFoundError
 from .show import format_table
@@ -156,8 +156,14 @@ class DataFrame:
     def _from(self) -> str:
         return f"({self._sql}) AS {_q(self._alias)}"
 
-    def _scope(self) -> frozenset:
-        return frozenset({self._alias})
+    def _scope(self, *others: "DataFrame") -> Scope:
+        """The aliases of this DataFrame (and ``others``) with their columns' types."""
+        types: dict = {}
+        for df in (self, *others):
+            for f in df.schema.fields:
+                types.setdefault((df._alias, f.name.lower()), f.dataType)
+                types.setdefault((None, f.name.lower()), f.dataType)
+        return Scope({self._alias, *(o._alias for o in others)}, types)
 
     def _derive(self, sql: str, context: str, *others: "DataFrame", ordered: bool = False) -> "DataFrame":
         cols = list(self._names)
@@ -393,7 +399,7 @@ class DataFrame:
         if other._alias == self._alias:
             other = other.alias(self.sparkSession._engine.new_name("_d"))
         L, R = self._alias, other._alias
-        scope = frozenset({L, R})
+        scope = self._scope(other)
         semi = kind in ("semi", "leftsemi", "left_semi", "anti", "leftanti", "left_anti")
         if on is None or kind == "cross":
             op = "CROSS JOIN" if not semi else _JOIN_TYPES[kind]

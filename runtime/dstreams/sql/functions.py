@@ -262,10 +262,26 @@ def regexp_extract(str: Any, pattern: str, idx: int) -> Column:  # noqa: A002
                   f"regexp_extract({cc.name_hint}, {pattern}, {idx})")
 
 
+def _decimal_round(fn: str, cc: Column, scale: int) -> Callable[[frozenset], str]:
+    """SQL rounding a column as Spark does: a double on its shortest decimal digits (so 1.005
+    rounds up, as its text says), other numbers as they are."""
+    from .column import type_in
+    from .types import DoubleType, FloatType
+
+    def gen(s: frozenset) -> str:
+        x = cc.sql(s)
+        if isinstance(type_in(cc, s), (DoubleType, FloatType)):
+            return (f"CASE WHEN isfinite({x}) AND abs({x}) < 1e18 THEN CAST({fn}(CAST(CAST({x} AS VARCHAR) AS "
+                    f"DECIMAL(38,18)), {int(scale)}) AS DOUBLE) ELSE {x} END")
+        return f"{fn}({x}, {int(scale)})"
+    return gen
+
+
 def round(c: Any, scale: int = 0) -> Column:  # noqa: A001
-    """Return the value rounded to ``scale`` decimals, halves away from zero."""
+    """Return the value rounded to ``scale`` decimals, halves away from zero (a double on its
+    decimal digits, as Spark: ``round(1.005, 2)`` is 1.01)."""
     cc = to_column(c)
-    return Column(lambda s: f"round({cc.sql(s)}, {int(scale)})", f"round({cc.name_hint}, {scale})")
+    return Column(_decimal_round("round", cc, scale), f"round({cc.name_hint}, {scale})", typer=cc._typer)
 
 
 def floor(c: Any) -> Column:
@@ -379,9 +395,10 @@ def format_string(format: str, *cols: Any) -> Column:  # noqa: A002
 
 
 def bround(c: Any, scale: int = 0) -> Column:
-    """Return the value rounded to ``scale`` decimals, halves to even."""
+    """Return the value rounded to ``scale`` decimals, halves to even (on a double's decimal
+    digits, as Spark: ``bround(2.345, 2)`` is 2.34)."""
     cc = to_column(c)
-    return Column(lambda s: f"round_even({cc.sql(s)}, {int(scale)})", f"bround({cc.name_hint}, {scale})")
+    return Column(_decimal_round("round_even", cc, scale), f"bround({cc.name_hint}, {scale})", typer=cc._typer)
 
 
 def explode_outer(c: Any) -> Column:
