@@ -256,3 +256,10 @@ def test_more_column_functions(spark):
     assert r == Row(l="**ab", r="ab-", i=2, b=2.0, plus=dt.date(2024, 4, 1), dd=10, dow=7, f="ab=1")
     assert df.select(F.explode_outer("a").alias("x")).count() == 3 and df.select(F.explode("a")).count() == 2
     assert [x.id for x in df.select(F.monotonically_increasing_id().alias("id")).collect()] == [0, 1]
+
+
+def test_sql_result_names_as_spark_names_them(spark, sales):
+    sales.createOrReplaceTempView("sales4")
+    assert spark.sql("SELECT fruit, count(*) FROM sales4 GROUP BY fruit").columns == ["fruit", "count(1)"]
+    assert spark.sql("SELECT CAST(qty AS STRING), sum(qty), (qty + 1) FROM sales4 GROUP BY qty").columns == [
+        "qty", "sum(qty)", "(qty + 1)"]

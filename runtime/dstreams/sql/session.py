@@ -26,7 +26,7 @@ from .engine import Engine
 from .errors import AnalysisException, SQLError
 from .types import quote_ident
 
-__all__ = ["SparkSession", "Builder", "RuntimeConfig", "Catalog", "Table", "translate_sql"]
+__all__ = ["SparkSession", "Builder", "RuntimeConfig", "Catalog", "Table", "translate_sql", "spark_name"]
 
 
 def translate_sql(query: Any) -> str:
@@ -41,6 +41,24 @@ def translate_sql(query: Any) -> str:
     if not isinstance(query, str):
         raise TypeError(f"a SQL query must be a str, got {type(query).__name__}")
     return query.strip().rstrip(";").strip()
+
+
+_CAST_OF_COLUMN = re.compile(r'CAST\("?([A-Za-z_][A-Za-z0-9_]*)"? AS [A-Z0-9_(), ]+\)')
+
+
+def spark_name(name: str) -> str:
+    """Return the name Spark gives a query's unaliased result column, from DuckDB's name:
+    ``count(*)`` is ``count(1)``, a cast of a column keeps the column's name.
+
+    >>> spark_name("count_star()"), spark_name("CAST(n AS VARCHAR)"), spark_name("sum(n)")
+    ('count(1)', 'n', 'sum(n)')
+    """
+    if name == "count_star()":
+        return "count(1)"
+    m = _CAST_OF_COLUMN.fullmatch(name)
+    if m:
+        return m.group(1)
+    return name
 
 
 class RuntimeConfig:
@@ -331,6 +349,11 @@ class SparkSession:
         bound = self._run(bind, f"the query {short!r}", sql=query)
         if bound is None:
             return DataFrame(self, "SELECT NULL AS result LIMIT 0")
+        names = [spark_name(n) for n in bound[0]]
+        if names != list(bound[0]) and len({n.lower() for n in names}) == len(names):
+            alias = self._engine.new_name("_n")
+            query = f"SELECT * FROM ({query}) AS {quote_ident(alias)}({', '.join(quote_ident(n) for n in names)})"
+            bound = (names, bound[1])
         return DataFrame(self, query, keep=tuple(keep), context=f"the query {short!r}", bound=bound)
 
     def table(self, tableName: str) -> DataFrame:
