@@ -1,7 +1,7 @@
 """Exactly-once into PostgreSQL across driver crashes: a driver killed with SIGKILL (right after
 a batch committed, and at an arbitrary moment) and restarted with getOrCreate leaves the table
-with exactly the rows of an undisturbed run; a database that goes away fails the batch with a
-clear error and loses nothing."""
+with exactly the rows of an undisturbed run, and running totals in Redis count the re-run batch
+once; a database that goes away fails the batch with a clear error and loses nothing."""
 from __future__ import annotations
 
 import os
@@ -29,7 +29,7 @@ def expected_rows(n: int) -> list[tuple[str, int]]:
 
 
 class Driver:
-    def __init__(self, tmp_path, name: str, url: str, table: str, die: str = "") -> None:
+    def __init__(self, tmp_path, name: str, url: str, table: str, die: str = "", redis_url: str = "") -> None:
         self.log = tmp_path / f"{name}.log"
         env = dict(os.environ, DSTREAMS_MASTER="local[2]", PYTHONUNBUFFERED="1",
                    PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
@@ -37,6 +37,8 @@ class Driver:
                "--url", url, "--table", table]
         if die:
             cmd += ["--die-after-commit", die]
+        if redis_url:
+            cmd += ["--redis-url", redis_url]
         self.proc = subprocess.Popen(cmd, stdout=open(self.log, "w"), stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
 
     def text(self) -> str:
@@ -176,3 +178,46 @@ def test_database_down_fails_the_batch_clearly_and_loses_nothing(dirs, postgres,
             b.stop()
     finally:
         own.stop()
+
+
+def test_running_totals_in_redis_count_a_rerun_batch_once(dirs, postgres, pg_table):
+    from tests.servers import RedisServer
+    redis = RedisServer()
+    try:
+        die = str(dirs / "die")
+        key = f"totals:{pg_table}"
+
+        def totals() -> dict:
+            return {k.decode(): int(v) for k, v in redis.client().hgetall(key).items()}
+
+        def want(n: int) -> dict:
+            c: Counter = Counter()
+            for text in FILES[:n]:
+                c.update(text.split())
+            return dict(c)
+
+        a = Driver(dirs, "first", postgres.url, pg_table, die, redis.url)
+        try:
+            a.wait_started()
+            move_in(dirs, 0)
+            wait_until(lambda: a._alive() and totals() == want(1), 90, "the first totals", 0.05)
+            open(die, "w").close()
+            move_in(dirs, 1)                  # added to the totals, then the driver dies
+            a.proc.wait(60)
+        finally:
+            if a.proc.poll() is None:
+                a.proc.kill()
+        assert a.proc.returncode == -signal.SIGKILL, a.text()
+        assert totals() == want(2)
+        b = Driver(dirs, "second", postgres.url, pg_table, redis_url=redis.url)
+        try:
+            b.wait_started()
+            move_in(dirs, 2)
+            wait_until(lambda: b._alive() and totals() == want(3), 90, "the totals of 3 files", 0.05)
+        finally:
+            b.stop()
+        killed = re.findall(r"batch (\d+) written=True", a.text())[-1]
+        assert f"batch {killed} written=False" in b.text(), b.text()   # re-run, added nothing
+        assert totals() == want(3)
+    finally:
+        redis.stop()
