@@ -1,11 +1,11 @@
 """dstreams.sql: DataFrames and SQL over RDDs and stream batches, with PySpark's names, on an
 in-process DuckDB (Arrow in between); and sinks writing a batch's rows to a database exactly once.
 
->>> from dstreams.sql import SparkSession, Row                                  # doctest: +SKIP
->>> spark = SparkSession.builder.appName("app").getOrCreate()                   # doctest: +SKIP
->>> df = spark.createDataFrame([Row(word="a"), Row(word="b"), Row(word="a")])   # doctest: +SKIP
->>> df.createOrReplaceTempView("words")                                         # doctest: +SKIP
->>> spark.sql("SELECT word, count(*) AS total FROM words GROUP BY word ORDER BY word").show()  # doctest: +SKIP
+>>> from dstreams.sql import SparkSession, Row
+>>> spark = SparkSession.builder.appName("app").getOrCreate()   # the running Context's session
+>>> df = spark.createDataFrame([Row(word="a"), Row(word="b"), Row(word="a")])
+>>> df.createOrReplaceTempView("words")
+>>> spark.sql("SELECT word, count(*) AS total FROM words GROUP BY word ORDER BY word").show()
 +----+-----+
 |word|total|
 +----+-----+

@@ -5,9 +5,9 @@ A DataFrame is its SQL text plus an alias; operations wrap it as ``(<sql>) AS "<
 Binding at construction gives Spark's behaviour of failing at the operation that names a
 missing column, with an error naming it and listing the input's columns.
 
->>> spark = SparkSession.builder.getOrCreate()                               # doctest: +SKIP
->>> df = spark.createDataFrame([("a", 1), ("b", 2)], "word STRING, n BIGINT")  # doctest: +SKIP
->>> df.filter(df.n > 1).select("word").collect()                               # doctest: +SKIP
+>>> spark = SparkSession.builder.getOrCreate()
+>>> df = spark.createDataFrame([("a", 1), ("b", 2)], "word STRING, n BIGINT")
+>>> df.filter(df.n > 1).select("word").collect()
 [Row(word='b')]
 """
 from __future__ import annotations
@@ -219,7 +219,8 @@ class DataFrame:
     def select(self, *cols: Any) -> "DataFrame":
         """Return the DataFrame of the given columns or expressions (names, Columns, ``"*"``).
 
-        >>> df.select("word", (df.n + 1).alias("m")).columns                     # doctest: +SKIP
+        >>> df = spark.createDataFrame([("a", 1)], "word STRING, n BIGINT")
+        >>> df.select("word", (df.n + 1).alias("m")).columns
         ['word', 'm']
         """
         cs = columns_of(cols)
@@ -301,7 +302,10 @@ class DataFrame:
     def groupBy(self, *cols: Any) -> "GroupedData":
         """Return a GroupedData grouping the rows by ``cols``; aggregate it with ``agg``/``count``/...
 
-        >>> df.groupBy("word").count().columns                                       # doctest: +SKIP
+        >>> df = spark.createDataFrame([("a", 1), ("a", 2)], "word STRING, n BIGINT")
+        >>> df.groupBy("word").count().collect()
+        [Row(word='a', count=2)]
+        >>> df.groupBy("word").count().columns
         ['word', 'count']
         """
         return GroupedData(self, columns_of(cols))
@@ -600,7 +604,7 @@ class DataFrame:
         """Print the first ``n`` rows as Spark prints them (strings over ``truncate`` characters
         are cut; ``vertical`` prints one field per line).
 
-        >>> spark.createDataFrame([("a", 1)], "word STRING, n INT").show()            # doctest: +SKIP
+        >>> spark.createDataFrame([("a", 1)], "word STRING, n INT").show()
         +----+---+
         |word|  n|
         +----+---+

@@ -5,9 +5,10 @@ Spark lays them out: a directory of ``part-*`` files and a ``_SUCCESS`` marker.
 A directory is read whole, skipping names starting with ``_`` or ``.`` (as Hadoop does), so
 what ``df.write`` wrote reads back with ``spark.read``.
 
->>> spark.read.csv("s3://bucket/in/", header=True, inferSchema=True)            # doctest: +SKIP
+>>> df = spark.createDataFrame([("a", 1)], "word STRING, n BIGINT")
+>>> df.write.mode("overwrite").csv("memory://doc/counts", header=True)   # or s3://bucket/counts...
+>>> spark.read.csv("memory://doc/counts", header=True, inferSchema=True)
 DataFrame[word: string, n: bigint]
->>> df.write.mode("overwrite").parquet("s3://bucket/out/")                       # doctest: +SKIP
 """
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ program's ``foreachRDD`` function gets the same session every batch, as the Spar
 guide does with its lazily created singleton. A session whose Context was stopped is replaced
 by a new one on the next ``getOrCreate`` (after a driver recovery, say).
 
->>> spark = SparkSession.builder.appName("demo").getOrCreate()                 # doctest: +SKIP
->>> spark.sql("SELECT 1 AS one").collect()                                       # doctest: +SKIP
+>>> spark = SparkSession.builder.appName("demo").getOrCreate()
+>>> spark.sql("SELECT 1 AS one").collect()
 [Row(one=1)]
 """
 from __future__ import annotations
@@ -294,7 +294,7 @@ class SparkSession:
         (``"word STRING, n BIGINT"``), a list of column names, or None to infer the types from
         every record (an empty batch then needs a schema).
 
-        >>> spark.createDataFrame([Row(word="a", n=1)]).dtypes                            # doctest: +SKIP
+        >>> spark.createDataFrame([Row(word="a", n=1)]).dtypes
         [('word', 'string'), ('n', 'bigint')]
         """
         if isinstance(data, DataFrame):
@@ -323,7 +323,8 @@ class SparkSession:
         a DataFrame becomes a subquery, another value a literal; ``args`` gives ``:name``
         parameters. A statement that is not a query (``CREATE VIEW``...) runs at once.
 
-        >>> spark.sql("SELECT word, count(*) AS total FROM words GROUP BY word")         # doctest: +SKIP
+        >>> spark.createDataFrame([("a",), ("a",)], "word STRING").createOrReplaceTempView("words")
+        >>> spark.sql("SELECT word, count(*) AS total FROM words GROUP BY word")
         DataFrame[word: string, total: bigint]
         """
         query = translate_sql(sqlQuery)
