@@ -28,11 +28,21 @@ class Scope(frozenset):
     truncated, a double is rounded on its decimal digits)."""
 
     types: dict[tuple[str | None, str], DataType]
+    nonnull: set[tuple[str | None, str]]
 
-    def __new__(cls, aliases: frozenset | set | tuple = (), types: dict | None = None) -> "Scope":
+    def __new__(cls, aliases: frozenset | set | tuple = (), types: dict | None = None,
+                nonnull: set | None = None) -> "Scope":
         self = super().__new__(cls, aliases)
         self.types = types or {}
+        self.nonnull = nonnull or set()
         return self
+
+    def never_null(self, qualifier: str | None, name: str) -> bool:
+        """Return whether column ``name`` (of the DataFrame aliased ``qualifier``) is never null."""
+        key = name.lower()
+        if qualifier is not None and qualifier in self:
+            return (qualifier, key) in self.nonnull
+        return (None, key) in self.nonnull
 
     def type_of(self, qualifier: str | None, name: str) -> DataType | None:
         """Return the type of column ``name`` (of the DataFrame aliased ``qualifier``), if known."""
@@ -43,6 +53,12 @@ class Scope(frozenset):
 
 
 EMPTY: frozenset = Scope()
+
+
+def never_null(col: "Column", scope: frozenset) -> bool:
+    """Return whether ``col`` is known never to be null in ``scope``."""
+    f = col._nonnull
+    return bool(f(scope)) if f is not None else False
 
 
 def type_in(col: "Column", scope: frozenset) -> DataType | None:
@@ -111,11 +127,12 @@ class Column:
     """An expression over columns; build one with ``functions.col``/``lit``/... or ``df["name"]``,
     combine with Python operators (``+ - * / % == != < <= > >= & | ~``)."""
 
-    __slots__ = ("_gen", "name_hint", "_alias", "_order", "_ref", "_generator", "_typer")
+    __slots__ = ("_gen", "name_hint", "_alias", "_order", "_ref", "_generator", "_typer", "_nonnull")
 
     def __init__(self, gen: Callable[[frozenset], str], name: str, alias: str | None = None,
                  order: str | None = None, ref: tuple[str | None, str] | None = None,
-                 generator: bool = False, typer: Callable[[frozenset], DataType | None] | None = None) -> None:
+                 generator: bool = False, typer: Callable[[frozenset], DataType | None] | None = None,
+                 nonnull: Callable[[frozenset], bool] | None = None) -> None:
         self._gen = gen
         self.name_hint = alias or name
         self._alias = alias
@@ -123,6 +140,7 @@ class Column:
         self._ref = ref            # (qualifier, column) when this is a plain column reference
         self._generator = generator  # produces several rows per input row (explode, sliding window)
         self._typer = typer        # scope -> the expression's type, when known without the engine
+        self._nonnull = nonnull    # scope -> whether the expression is never null (Spark's nullable=false)
 
     # -- compiling -------------------------------------------------------------------------
     def sql(self, scope: frozenset = EMPTY) -> str:
@@ -150,7 +168,7 @@ class Column:
         if len(alias) != 1:
             raise ValueError(f"alias() takes one name here, got {alias!r}")
         return Column(self._gen, self.name_hint, alias=alias[0], order=self._order, generator=self._generator,
-                      typer=self._typer)
+                      typer=self._typer, nonnull=self._nonnull)
 
     name = alias
 
@@ -203,7 +221,7 @@ class Column:
         return self._ordered("DESC NULLS LAST")
 
     def _ordered(self, order: str) -> "Column":
-        return Column(self._gen, self.name_hint, order=order, ref=self._ref, typer=self._typer)
+        return Column(self._gen, self.name_hint, order=order, ref=self._ref, typer=self._typer, nonnull=self._nonnull)
 
     # -- operators -------------------------------------------------------------------------
     def _bin(self, op: str, other: Any, reverse: bool = False, spark_op: str | None = None) -> "Column":
@@ -218,8 +236,9 @@ class Column:
                 if op == "/" or isinstance(ta, (DoubleType, FloatType)) or isinstance(tb, (DoubleType, FloatType)):
                     return DoubleType()
                 return None
+        nonnull = None if op in ("/", "%") else (lambda s: never_null(a, s) and never_null(b, s))
         return Column(lambda s: f"({ga(s)} {op} {gb(s)})", f"({a.name_hint} {spark_op or op} {b.name_hint})",
-                      typer=typer)
+                      typer=typer, nonnull=nonnull)
 
     def __add__(self, o: Any) -> "Column": return self._bin("+", o)
     def __radd__(self, o: Any) -> "Column": return self._bin("+", o, True)
@@ -262,10 +281,14 @@ class Column:
         return Column(lambda s: template.format(g(s), *rendered), name)
 
     def isNull(self) -> "Column":
-        return self._call("({} IS NULL)", f"({self.name_hint} IS NULL)")
+        c = self._call("({} IS NULL)", f"({self.name_hint} IS NULL)")
+        c._nonnull = _always
+        return c
 
     def isNotNull(self) -> "Column":
-        return self._call("({} IS NOT NULL)", f"({self.name_hint} IS NOT NULL)")
+        c = self._call("({} IS NOT NULL)", f"({self.name_hint} IS NOT NULL)")
+        c._nonnull = _always
+        return c
 
     def isin(self, *values: Any) -> "Column":
         """Return whether the value is one of ``values`` (a list or several arguments)."""
@@ -330,7 +353,12 @@ class Column:
     def over(self, window: Any) -> "Column":
         """Return this aggregate or ranking function computed over a window (a WindowSpec)."""
         g = self._gen
-        return Column(lambda s: f"{g(s)} OVER ({window.sql(s)})", f"{self.name_hint} OVER (...)")
+        if self.name_hint.split("(")[0].lower() in ("row_number", "rank", "dense_rank", "ntile"):
+            # Spark's ranking functions are ints
+            return Column(lambda s: f"CAST({g(s)} OVER ({window.sql(s)}) AS INTEGER)", f"{self.name_hint} OVER (...)",
+                          nonnull=self._nonnull)
+        return Column(lambda s: f"{g(s)} OVER ({window.sql(s)})", f"{self.name_hint} OVER (...)",
+                      nonnull=self._nonnull, typer=self._typer)
 
     # -- conditionals ----------------------------------------------------------------------
     def when(self, condition: "Column", value: Any) -> "Column":
@@ -348,6 +376,10 @@ class Column:
         if branches and branches[-1][0] is None:
             raise TypeError("otherwise() was already given")
         return case_column(branches + [(condition, to_column(value, literal=True))])
+
+
+def _always(_s: frozenset) -> bool:
+    return True
 
 
 def case_column(branches: list[tuple[Column | None, Column]]) -> Column:
@@ -384,7 +416,10 @@ def ref_column(name: str, qualifier: str | None = None) -> Column:
             return None
         return s.type_of(qualifier, head)
 
-    return Column(gen, parts[-1], ref=(qualifier, name), typer=typer)
+    def nonnull(s: frozenset) -> bool:
+        return len(parts) == 1 and isinstance(s, Scope) and s.never_null(qualifier, head)
+
+    return Column(gen, parts[-1], ref=(qualifier, name), typer=typer, nonnull=nonnull)
 
 
 def _split_name(name: str) -> list[str]:
@@ -422,7 +457,7 @@ def to_column(x: Any, literal: bool = False) -> Column:
         t: DataType | None = infer_type(x)
     except Exception:  # noqa: BLE001 - a literal of no Spark type
         t = None
-    return Column(lambda _s: s, _lit_name(x), typer=lambda _s: t)
+    return Column(lambda _s: s, _lit_name(x), typer=lambda _s: t, nonnull=(lambda _s: x is not None))
 
 
 def columns_of(cols: Iterable[Any]) -> list[Column]:

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .column import Column, Scope, columns_of, ref_column, to_column
+from .column import Column, Scope, columns_of, never_null, ref_column, to_column
 from .conversion import row_converter
 from .errors import AnalysisException, ColumnNotFoundError
 from .show import format_table
@@ -60,12 +60,14 @@ class DataFrame:
 
     def __init__(self, session: "SparkSession", sql: str, keep: tuple = (), context: str = "",
                  alias: str | None = None, bound: tuple[list[str], list[Any]] | None = None,
-                 input_columns: list[str] | None = None, ordered: bool = False) -> None:
+                 input_columns: list[str] | None = None, ordered: bool = False,
+                 nonnull: frozenset | set | None = None) -> None:
         self.sparkSession = session
         self._keep = keep
         self._alias = alias or session._engine.new_name("_d")
         self._ordered = ordered
         self._limited = False  # the SQL ends with a LIMIT (a second limit wraps it instead)
+        self._nonnull = frozenset(n.lower() for n in (nonnull or ()))  # columns never null (nullable=false)
         names, types = bound if bound is not None else session._bind(sql, context, input_columns)
         if any(t.id in ("hugeint", "uhugeint") for t in types):  # sums of integers: bigint, as in Spark
             sel = ", ".join(f"CAST({_q(n)} AS BIGINT) AS {_q(n)}" if t.id in ("hugeint", "uhugeint") else _q(n)
@@ -82,7 +84,8 @@ class DataFrame:
     def schema(self) -> StructType:
         """The StructType of the rows (from the engine's types: bigint for integer sums...)."""
         if self._schema is None:
-            self._schema = StructType([StructField(n, from_duckdb(t)) for n, t in zip(self._names, self._types)])
+            self._schema = StructType([StructField(n, from_duckdb(t), n.lower() not in self._nonnull)
+                                       for n, t in zip(self._names, self._types)])
         return self._schema
 
     @property
@@ -159,18 +162,24 @@ class DataFrame:
     def _scope(self, *others: "DataFrame") -> Scope:
         """The aliases of this DataFrame (and ``others``) with their columns' types."""
         types: dict = {}
+        nonnull: set = set()
         for df in (self, *others):
             for f in df.schema.fields:
                 types.setdefault((df._alias, f.name.lower()), f.dataType)
                 types.setdefault((None, f.name.lower()), f.dataType)
-        return Scope({self._alias, *(o._alias for o in others)}, types)
+                if not f.nullable:
+                    nonnull.add((df._alias, f.name.lower()))
+                    if not others:
+                        nonnull.add((None, f.name.lower()))
+        return Scope({self._alias, *(o._alias for o in others)}, types, nonnull)
 
-    def _derive(self, sql: str, context: str, *others: "DataFrame", ordered: bool = False) -> "DataFrame":
+    def _derive(self, sql: str, context: str, *others: "DataFrame", ordered: bool = False,
+                nonnull: frozenset | set | None = None) -> "DataFrame":
         cols = list(self._names)
         for o in others:
             cols += [c for c in o._names if c not in cols]
         return DataFrame(self.sparkSession, sql, keep=(self,) + others, context=context, input_columns=cols,
-                         ordered=ordered)
+                         ordered=ordered, nonnull=nonnull)
 
     def _has(self, name: str) -> bool:
         return name.lower() in (n.lower() for n in self._names)
@@ -229,8 +238,11 @@ class DataFrame:
         self._check_refs(cs, "select")
         scope = self._scope()
         parts = [c.sql(scope) if c.name_hint == "*" and c._alias is None else c._select_sql(scope) for c in cs]
+        nonnull = {c.name_hint for c in cs if never_null(c, scope)}
+        if any(c.name_hint == "*" for c in cs):
+            nonnull |= self._nonnull
         return self._derive(f"SELECT {', '.join(parts)} FROM {self._from()}",
-                            f"select({', '.join(c.name_hint for c in cs)})")
+                            f"select({', '.join(c.name_hint for c in cs)})", nonnull=nonnull)
 
     def selectExpr(self, *expr: str) -> "DataFrame":
         """Return the DataFrame of SQL expressions (``"n * 2 AS double_n"``)."""
@@ -244,7 +256,8 @@ class DataFrame:
         from .session import translate_sql
         cond = translate_sql(condition) if isinstance(condition, str) else to_column(condition).sql(self._scope())
         name = condition if isinstance(condition, str) else condition.name_hint
-        return self._derive(f"SELECT * FROM {self._from()} WHERE {cond}", f"filter({name})", ordered=self._ordered)
+        return self._derive(f"SELECT * FROM {self._from()} WHERE {cond}", f"filter({name})", ordered=self._ordered,
+                            nonnull=self._nonnull)
 
     where = filter
 
@@ -253,12 +266,14 @@ class DataFrame:
         if not isinstance(col, Column):
             raise TypeError(f"withColumn({colName!r}, ...) needs a Column, got {type(col).__name__}: "
                             f"use lit(...) for a constant")
-        c = col.sql(self._scope())
+        scope = self._scope()
+        c = col.sql(scope)
+        nonnull = (self._nonnull - {colName.lower()}) | ({colName} if never_null(col, scope) else set())
         if self._has(colName):
             sql = f"SELECT * REPLACE ({c} AS {_q(colName)}) FROM {self._from()}"
         else:
             sql = f"SELECT *, {c} AS {_q(colName)} FROM {self._from()}"
-        return self._derive(sql, f"withColumn({colName!r}, {col.name_hint})")
+        return self._derive(sql, f"withColumn({colName!r}, {col.name_hint})", nonnull=nonnull)
 
     def withColumns(self, colsMap: dict[str, Column]) -> "DataFrame":
         """Return the DataFrame with several columns added or replaced."""
@@ -272,7 +287,9 @@ class DataFrame:
         if not self._has(existing):
             return self
         sel = ", ".join(f"{_q(n)} AS {_q(new)}" if n.lower() == existing.lower() else _q(n) for n in self._names)
-        return self._derive(f"SELECT {sel} FROM {self._from()}", f"withColumnRenamed({existing!r}, {new!r})")
+        nonnull = {new if n == existing.lower() else n for n in self._nonnull}
+        return self._derive(f"SELECT {sel} FROM {self._from()}", f"withColumnRenamed({existing!r}, {new!r})",
+                            nonnull=nonnull)
 
     def drop(self, *cols: Any) -> "DataFrame":
         """Return the DataFrame without the named columns (names not present are ignored)."""
@@ -283,7 +300,7 @@ class DataFrame:
         if len(gone) == len(self._names):
             raise AnalysisException(f"drop({', '.join(names)}) would remove every column of {self.columns}")
         return self._derive(f"SELECT * EXCLUDE ({', '.join(_q(n) for n in gone)}) FROM {self._from()}",
-                            f"drop({', '.join(names)})")
+                            f"drop({', '.join(names)})", nonnull=self._nonnull - {n.lower() for n in gone})
 
     def toDF(self, *cols: str) -> "DataFrame":
         """Return the DataFrame with its columns renamed, in order."""
@@ -291,13 +308,14 @@ class DataFrame:
             raise AnalysisException(f"toDF() got {len(cols)} names for {len(self._names)} columns "
                                     f"({', '.join(self._names)})")
         alias = self.sparkSession._engine.new_name("_r")
+        nonnull = {new for old, new in zip(self._names, cols) if old.lower() in self._nonnull}
         return self._derive(f"SELECT * FROM ({self._sql}) AS {_q(alias)}({', '.join(_q(c) for c in cols)})",
-                            f"toDF({', '.join(cols)})")
+                            f"toDF({', '.join(cols)})", nonnull=nonnull)
 
     def alias(self, alias: str) -> "DataFrame":
         """Return this DataFrame under ``alias``, so ``col("alias.column")`` names its columns."""
         return DataFrame(self.sparkSession, self._sql, keep=(self,), alias=alias,
-                         bound=(self._names, self._types), ordered=self._ordered)
+                         bound=(self._names, self._types), ordered=self._ordered, nonnull=self._nonnull)
 
     def groupBy(self, *cols: Any) -> "GroupedData":
         """Return a GroupedData grouping the rows by ``cols``; aggregate it with ``agg``/``count``/...
@@ -331,7 +349,7 @@ class DataFrame:
                 c = c.desc()
             keys.append(c._order_sql(scope))
         return self._derive(f"SELECT * FROM {self._from()} ORDER BY {', '.join(keys)}",
-                            f"orderBy({', '.join(c.name_hint for c in cs)})", ordered=True)
+                            f"orderBy({', '.join(c.name_hint for c in cs)})", ordered=True, nonnull=self._nonnull)
 
     sort = orderBy
 
@@ -340,21 +358,21 @@ class DataFrame:
         if num < 0:
             raise ValueError(f"limit({num}): the number of rows must not be negative")
         if self._ordered and not self._limited:
-            df = self._derive(f"{self._sql} LIMIT {int(num)}", f"limit({num})", ordered=True)
+            df = self._derive(f"{self._sql} LIMIT {int(num)}", f"limit({num})", ordered=True, nonnull=self._nonnull)
             df._limited = True
             return df
-        return self._derive(f"SELECT * FROM {self._from()} LIMIT {int(num)}", f"limit({num})")
+        return self._derive(f"SELECT * FROM {self._from()} LIMIT {int(num)}", f"limit({num})", nonnull=self._nonnull)
 
     def distinct(self) -> "DataFrame":
         """Return the distinct rows."""
-        return self._derive(f"SELECT DISTINCT * FROM {self._from()}", "distinct()")
+        return self._derive(f"SELECT DISTINCT * FROM {self._from()}", "distinct()", nonnull=self._nonnull)
 
     def dropDuplicates(self, subset: list[str] | None = None) -> "DataFrame":
         """Return one row of each group of rows equal in ``subset`` (all columns without one)."""
         if not subset:
             return self.distinct()
         return self._derive(f"SELECT DISTINCT ON ({', '.join(_q(c) for c in subset)}) * FROM {self._from()}",
-                            f"dropDuplicates({subset})")
+                            f"dropDuplicates({subset})", nonnull=self._nonnull)
 
     drop_duplicates = dropDuplicates
 
@@ -363,7 +381,9 @@ class DataFrame:
         if len(other._names) != len(self._names):
             raise AnalysisException(f"[NUM_COLUMNS_MISMATCH] union() needs the same number of columns: "
                                     f"{self.columns} has {len(self._names)}, {other.columns} has {len(other._names)}")
-        return self._derive(f"SELECT * FROM {self._from()} UNION ALL SELECT * FROM {other._from()}", "union()", other)
+        both = {n for n, m in zip(self._names, other._names) if n.lower() in self._nonnull and m.lower() in other._nonnull}
+        return self._derive(f"SELECT * FROM {self._from()} UNION ALL SELECT * FROM {other._from()}", "union()", other,
+                            nonnull=both)
 
     unionAll = union
 
@@ -434,12 +454,13 @@ class DataFrame:
                 rest += [f"{_q(R)}.{_q(n)}" for n in other._names if n.lower() not in keys]
                 sel = ", ".join(kcols + rest)
             return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()} ON {cond}",
-                                f"join(on={on_names!r}, how={kind!r})", other)
+                                f"join(on={on_names!r}, how={kind!r})", other, nonnull=self._join_nonnull(other, op))
         conds = [on] if isinstance(on, Column) else list(on)
         cond = " AND ".join(to_column(c).sql(scope) for c in conds)
         sel = f"{_q(L)}.*" if semi else f"{_q(L)}.*, {_q(R)}.*"
         return self._derive(f"SELECT {sel} FROM {self._from()} {op} {other._from()} ON {cond}",
-                            f"join({', '.join(to_column(c).name_hint for c in conds)}, how={kind!r})", other)
+                            f"join({', '.join(to_column(c).name_hint for c in conds)}, how={kind!r})", other,
+                            nonnull=self._join_nonnull(other, op))
 
     def fillna(self, value: Any, subset: str | list[str] | None = None) -> "DataFrame":
         """Return the DataFrame with nulls replaced: ``value`` a number (fills numeric columns), a
@@ -474,7 +495,8 @@ class DataFrame:
         types = {f.name.lower(): f.dataType for f in self.schema.fields}
         repl = ", ".join(f"CAST(coalesce({_q(c)}, {lit_sql(v)}) AS {types[c.lower()].duckdb()}) AS {_q(c)}"
                          for c, v in fills.items())
-        return self._derive(f"SELECT * REPLACE ({repl}) FROM {self._from()}", f"fillna({value!r})")
+        return self._derive(f"SELECT * REPLACE ({repl}) FROM {self._from()}", f"fillna({value!r})",
+                            nonnull=self._nonnull)  # Spark keeps the columns nullable
 
     def dropna(self, how: str = "any", thresh: int | None = None, subset: str | list[str] | None = None) -> "DataFrame":
         """Return the rows without nulls (``how="all"``: drop rows where every column is null;
@@ -486,12 +508,22 @@ class DataFrame:
         nonnull = " + ".join(f"CAST({_q(c)} IS NOT NULL AS INTEGER)" for c in names)
         if thresh is None:
             thresh = len(names) if how == "any" else 1
-        return self._derive(f"SELECT * FROM {self._from()} WHERE ({nonnull}) >= {int(thresh)}", "dropna()")
+        return self._derive(f"SELECT * FROM {self._from()} WHERE ({nonnull}) >= {int(thresh)}", "dropna()",
+                            nonnull=self._nonnull)  # Spark keeps the columns nullable
 
     @property
     def na(self) -> "DataFrameNaFunctions":
         """``df.na.fill(...)`` and ``df.na.drop(...)``."""
         return DataFrameNaFunctions(self)
+
+    def _join_nonnull(self, other: "DataFrame", op: str) -> set[str]:
+        if op in ("INNER JOIN", "CROSS JOIN"):
+            return set(self._nonnull | other._nonnull)
+        if op in ("LEFT OUTER JOIN", "SEMI JOIN", "ANTI JOIN"):
+            return set(self._nonnull)
+        if op == "RIGHT OUTER JOIN":
+            return set(other._nonnull)
+        return set()
 
     def sample(self, withReplacement: bool | float | None = None, fraction: float | None = None,
                seed: int | None = None) -> "DataFrame":
@@ -675,7 +707,8 @@ class GroupedData:
         sel = ", ".join(keys_sel + [a._select_sql(scope) for a in aggs])
         sql = f"SELECT {sel} FROM {src}" + (f" GROUP BY {', '.join(group)}" if group else "")
         keys = ", ".join(k.name_hint for k in self._keys)
-        return df._derive(sql, f"groupBy({keys}).{context}")
+        nonnull = {c.name_hint for c in (*self._keys, *aggs) if never_null(c, scope)}
+        return df._derive(sql, f"groupBy({keys}).{context}", nonnull=nonnull)
 
     def count(self) -> DataFrame:
         """Return the keys and the number of rows of each group, in column ``count``."""

@@ -97,9 +97,13 @@ def coalesce(*cols: Any) -> Column:
 def count(c: Any) -> Column:
     """Return the number of rows where ``c`` is not null (``count("*")``: of all rows), as a bigint."""
     if isinstance(c, str) and c == "*" or (isinstance(c, Column) and c.name_hint == "*"):
-        return Column(lambda s: "count(*)", "count(1)")
+        return Column(lambda s: "count(*)", "count(1)", nonnull=_never_null)
     cc = to_column(c)
-    return Column(lambda s: f"count({cc.sql(s)})", f"count({cc.name_hint})")
+    return Column(lambda s: f"count({cc.sql(s)})", f"count({cc.name_hint})", nonnull=_never_null)
+
+
+def _never_null(_s: frozenset) -> bool:
+    return True
 
 
 def countDistinct(c: Any, *cols: Any) -> Column:
@@ -107,9 +111,9 @@ def countDistinct(c: Any, *cols: Any) -> Column:
     cs = [to_column(x) for x in (c, *cols)]
     name = f"count(DISTINCT {', '.join(x.name_hint for x in cs)})"
     if len(cs) == 1:
-        return Column(lambda s: f"count(DISTINCT {cs[0].sql(s)})", name)
+        return Column(lambda s: f"count(DISTINCT {cs[0].sql(s)})", name, nonnull=_never_null)
     return Column(lambda s: "count(DISTINCT CASE WHEN " + " AND ".join(f"{x.sql(s)} IS NOT NULL" for x in cs)
-                  + " THEN row(" + ", ".join(x.sql(s) for x in cs) + ") END)", name)
+                  + " THEN row(" + ", ".join(x.sql(s) for x in cs) + ") END)", name, nonnull=_never_null)
 
 
 count_distinct = countDistinct
@@ -616,7 +620,7 @@ def window(timeColumn: Any, windowDuration: str, slideDuration: str | None = Non
 
     if slide == w:
         return Column(lambda s: f"struct_pack(start := {bucket(s)}, \"end\" := {bucket(s)} + to_microseconds({w}))",
-                      "window")
+                      "window", nonnull=_never_null)
     n = -(-w // slide)
 
     def gen(s: frozenset) -> str:
@@ -626,23 +630,23 @@ def window(timeColumn: Any, windowDuration: str, slideDuration: str | None = Non
                 f"\"end\" := {b} - k * to_microseconds({slide}) + to_microseconds({w}))), "
                 f"lambda x: x['end'] > CAST({tc.sql(s)} AS TIMESTAMP)))")
 
-    return Column(gen, "window", generator=True)
+    return Column(gen, "window", generator=True, nonnull=_never_null)
 
 
 # ---- window functions (with .over(Window...)) --------------------------------------------------
 def row_number() -> Column:
     """Return the row's position (from 1) in its window partition, in the window's order."""
-    return Column(lambda s: "row_number()", "row_number()")
+    return Column(lambda s: "row_number()", "row_number()", nonnull=_never_null)
 
 
 def rank() -> Column:
     """Return the row's rank in its window partition (ties share a rank, with gaps after)."""
-    return Column(lambda s: "rank()", "RANK()")
+    return Column(lambda s: "rank()", "RANK()", nonnull=_never_null)
 
 
 def dense_rank() -> Column:
     """Return the row's rank in its window partition (ties share a rank, no gaps)."""
-    return Column(lambda s: "dense_rank()", "DENSE_RANK()")
+    return Column(lambda s: "dense_rank()", "DENSE_RANK()", nonnull=_never_null)
 
 
 def percent_rank() -> Column:

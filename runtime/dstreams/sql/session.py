@@ -283,9 +283,11 @@ class SparkSession:
         self._stopped = True
 
     # ---- DataFrames --------------------------------------------------------------------------
-    def _from_arrow(self, table: Any, context: str = "createDataFrame()") -> DataFrame:
+    def _from_arrow(self, table: Any, context: str = "createDataFrame()", keep_nullability: bool = False) -> DataFrame:
         handle = TableHandle(self._engine, table)
-        return DataFrame(self, f"SELECT * FROM {quote_ident(handle.name)}", keep=(handle,), context=context)
+        nonnull = {f.name for f in table.schema if not f.nullable} if keep_nullability else None
+        return DataFrame(self, f"SELECT * FROM {quote_ident(handle.name)}", keep=(handle,), context=context,
+                         nonnull=nonnull)
 
     def createDataFrame(self, data: Any, schema: Any = None, samplingRatio: float | None = None,
                         verifySchema: bool = True) -> DataFrame:
@@ -302,7 +304,7 @@ class SparkSession:
         if isinstance(data, RDD):  # each partition becomes Arrow in its task; the driver joins them
             from .conversion import PartitionToArrow, merge_partitions
             parts = data.mapPartitions(PartitionToArrow(schema, verifySchema)).collect()
-            return self._from_arrow(merge_partitions(parts, schema))
+            return self._from_arrow(merge_partitions(parts, schema), keep_nullability=True)
         elif _is_pandas(data):
             import pyarrow as pa
             table = pa.Table.from_pandas(data, preserve_index=False)
@@ -315,7 +317,7 @@ class SparkSession:
         else:
             raise TypeError(f"createDataFrame() takes an RDD, a list, a pandas DataFrame or a pyarrow Table, "
                             f"got {type(data).__name__}")
-        return self._from_arrow(records_to_arrow(records, schema, verifySchema))
+        return self._from_arrow(records_to_arrow(records, schema, verifySchema), keep_nullability=True)
 
     def sql(self, sqlQuery: str, args: dict[str, Any] | None = None, **kwargs: Any) -> DataFrame:
         """Return the result of a SQL query over the session's temporary views (DuckDB's SQL,
@@ -365,7 +367,8 @@ class SparkSession:
         """Return a DataFrame with one bigint column ``id`` from ``start`` to ``end`` (exclusive)."""
         if end is None:
             start, end = 0, start
-        return DataFrame(self, f"SELECT range AS id FROM range({int(start)}, {int(end)}, {int(step)})", context="range()")
+        return DataFrame(self, f"SELECT range AS id FROM range({int(start)}, {int(end)}, {int(step)})", context="range()",
+                         nonnull={"id"})
 
     def stop(self) -> None:
         """Stop the session and its Context (as PySpark's ``spark.stop()`` stops the SparkContext)."""

@@ -4,7 +4,7 @@
 >>> from dstreams.sql.functions import col, row_number, sum
 >>> w = Window.partitionBy("region").orderBy(col("qty").desc())
 >>> row_number().over(w).sql()
-'row_number() OVER (PARTITION BY "region" ORDER BY "qty" DESC NULLS LAST)'
+'CAST(row_number() OVER (PARTITION BY "region" ORDER BY "qty" DESC NULLS LAST) AS INTEGER)'
 >>> sum("qty").over(Window.partitionBy("region").rowsBetween(Window.unboundedPreceding, 0)).sql()
 'sum("qty") OVER (PARTITION BY "region" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)'
 """
