@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -146,4 +147,97 @@ class S3Server:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def postgres_bindir() -> str:
+    """Return the directory of PostgreSQL's server binaries (Debian keeps them off PATH, in
+    /usr/lib/postgresql/<version>/bin); fail with the install command when there is none."""
+    import glob
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    if found:
+        return os.path.dirname(found[-1])
+    exe = shutil.which("initdb")
+    if exe:
+        return os.path.dirname(os.path.realpath(exe))
+    pytest.fail("PostgreSQL is not installed: run `bash tests/setup-system.sh` (apt-get install postgresql)",
+                pytrace=False)
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster: ``initdb`` into a fresh directory, then ``postgres`` on a free
+    loopback port (trust authentication). ``fsync=off`` costs nothing a killed server process
+    would keep (the OS still has the data); commits stay synchronous, so a server killed with
+    SIGKILL keeps every committed transaction, as a real one does. As root
+    it runs as the ``postgres`` user (the server refuses to run as root)."""
+
+    def __init__(self) -> None:
+        import pwd
+        self.bindir = postgres_bindir()
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="dstreams-test-pg-")
+        self.data = os.path.join(self.dir, "data")
+        self.log = os.path.join(self.dir, "postgres.log")
+        self.run_as: dict = {}
+        if os.getuid() == 0:
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail("running as root needs the 'postgres' user to run the server "
+                            "(Debian's postgresql package creates it: bash tests/setup-system.sh)", pytrace=False)
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.run_as = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        init = subprocess.run([os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "postgres",
+                               "--auth=trust", "-E", "UTF8", "--no-instructions"],
+                              capture_output=True, text=True, **self.run_as)
+        if init.returncode != 0:
+            pytest.fail(f"initdb failed:\n{init.stdout[-2000:]}\n{init.stderr[-2000:]}", pytrace=False)
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [os.path.join(self.bindir, "postgres"), "-D", self.data, "-h", "127.0.0.1", "-p", str(self.port),
+             "-k", self.dir, "-c", "fsync=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=50"],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, **self.run_as)
+        import psycopg
+
+        def up() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"postgres exited: {open(self.log).read()[-2000:]}")
+            try:
+                with psycopg.connect(self.url, connect_timeout=1) as c:
+                    c.execute("SELECT 1")
+                return True
+            except psycopg.OperationalError:
+                return False
+
+        wait_until(up, 60, f"postgres on port {self.port}", interval=0.1)
+
+    def connect(self):
+        import psycopg
+        return psycopg.connect(self.url, autocommit=True)
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self.connect() as c:
+            return c.execute(sql, params).fetchall()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: disconnects clients
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
