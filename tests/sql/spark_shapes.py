@@ -4,7 +4,12 @@ golden test in test_spark_format.py.
     python tests/sql/spark_shapes.py dstreams
     python tests/sql/spark_shapes.py pyspark > tests/sql/data/pyspark-3.5.9-show.txt   # needs pyspark and Java
 """
-import contextlib, datetime as dt, decimal, io, os, sys
+import contextlib
+import datetime as dt
+import decimal
+import io
+import os
+import sys
 os.environ["TZ"] = "UTC"
 system = sys.argv[1]
 if system == "pyspark":

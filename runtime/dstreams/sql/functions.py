@@ -79,11 +79,11 @@ def _doc(f: Callable[..., Column], text: str) -> Callable[..., Column]:
 
 
 def when(condition: Column, value: Any) -> Column:
-    """Return a CASE column: ``value`` where ``condition`` holds; chain ``.when(...)`` and
+    r"""Return a CASE column: ``value`` where ``condition`` holds; chain ``.when(...)`` and
     ``.otherwise(...)`` (rows matching no branch are null).
 
     >>> when(col("n") > 1, "many").otherwise("one").sql()
-    'CASE WHEN ("n" > 1) THEN \\'many\\' ELSE \\'one\\' END'
+    'CASE WHEN ("n" > 1) THEN \'many\' ELSE \'one\' END'
     """
     return case_column([(condition, to_column(value, literal=True))])
 
@@ -126,6 +126,7 @@ def sum(c: Any) -> Column:  # noqa: A001 - Spark's name
 
 
 def sum_distinct(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``sum_distinct`` function (pyspark.sql.functions.sum_distinct)."""
     cc = to_column(c)
     return Column(lambda s: f"sum(DISTINCT {cc.sql(s)})", f"sum(DISTINCT {cc.name_hint})")
 
@@ -177,6 +178,7 @@ var_pop = _fn("var_pop")
 
 
 def approx_count_distinct(c: Any, rsd: float = 0.05) -> Column:
+    """Return a Column of Spark SQL's ``approx_count_distinct`` function (pyspark.sql.functions.approx_count_distinct)."""
     cc = to_column(c)
     return Column(lambda s: f"approx_count_distinct({cc.sql(s)})", f"approx_count_distinct({cc.name_hint})")
 
@@ -310,20 +312,24 @@ def log(arg1: Any, arg2: Any = None) -> Column:
 
 
 def pow(c1: Any, c2: Any) -> Column:  # noqa: A001
+    """Return a Column of Spark SQL's ``pow`` function (pyspark.sql.functions.pow)."""
     a, b = to_column(c1, literal=not isinstance(c1, str)), to_column(c2, literal=not isinstance(c2, str))
     return Column(lambda s: f"pow({a.sql(s)}, {b.sql(s)})", f"POWER({a.name_hint}, {b.name_hint})")
 
 
 def isnull(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``isnull`` function (pyspark.sql.functions.isnull)."""
     return to_column(c).isNull()
 
 
 def isnan(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``isnan`` function (pyspark.sql.functions.isnan)."""
     cc = to_column(c)
     return Column(lambda s: f"isnan({cc.sql(s)})", f"isnan({cc.name_hint})")
 
 
 def nanvl(c1: Any, c2: Any) -> Column:
+    """Return a Column of Spark SQL's ``nanvl`` function (pyspark.sql.functions.nanvl)."""
     a, b = to_column(c1), to_column(c2)
     return Column(lambda s: f"CASE WHEN isnan({a.sql(s)}) THEN {b.sql(s)} ELSE {a.sql(s)} END",
                   f"nanvl({a.name_hint}, {b.name_hint})")
@@ -336,6 +342,7 @@ def size(c: Any) -> Column:
 
 
 def array_contains(c: Any, value: Any) -> Column:
+    """Return a Column of Spark SQL's ``array_contains`` function (pyspark.sql.functions.array_contains)."""
     cc = to_column(c)
     return Column(lambda s: f"list_contains({cc.sql(s)}, {lit_sql(value)})", f"array_contains({cc.name_hint}, {value})")
 
@@ -347,12 +354,14 @@ def element_at(c: Any, extraction: Any) -> Column:
 
 
 def sort_array(c: Any, asc: bool = True) -> Column:  # noqa: A002
+    """Return a Column of Spark SQL's ``sort_array`` function (pyspark.sql.functions.sort_array)."""
     cc = to_column(c)
     order = "'ASC', 'NULLS FIRST'" if asc else "'DESC', 'NULLS LAST'"
     return Column(lambda s: f"list_sort({cc.sql(s)}, {order})", f"sort_array({cc.name_hint}, {str(asc).lower()})")
 
 
 def array_join(c: Any, delimiter: str, null_replacement: str | None = None) -> Column:
+    """Return a Column of Spark SQL's ``array_join`` function (pyspark.sql.functions.array_join)."""
     cc = to_column(c)
     if null_replacement is None:
         return Column(lambda s: f"array_to_string(list_filter({cc.sql(s)}, lambda x: x IS NOT NULL), {lit_sql(delimiter)})",
@@ -369,6 +378,7 @@ def struct(*cols: Any) -> Column:
 
 
 def array(*cols: Any) -> Column:
+    """Return a Column of Spark SQL's ``array`` function (pyspark.sql.functions.array)."""
     cs = columns_of(cols)
     return Column(lambda s: "[" + ", ".join(c.sql(s) for c in cs) + "]", f"array({', '.join(c.name_hint for c in cs)})")
 
@@ -413,11 +423,13 @@ def explode_outer(c: Any) -> Column:
 
 
 def map_keys(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``map_keys`` function (pyspark.sql.functions.map_keys)."""
     cc = to_column(c)
     return Column(lambda s: f"map_keys({cc.sql(s)})", f"map_keys({cc.name_hint})")
 
 
 def map_values(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``map_values`` function (pyspark.sql.functions.map_values)."""
     cc = to_column(c)
     return Column(lambda s: f"map_values({cc.sql(s)})", f"map_values({cc.name_hint})")
 
@@ -441,6 +453,7 @@ def current_timestamp() -> Column:
 
 
 def current_date() -> Column:
+    """Return a Column of Spark SQL's ``current_date`` function (pyspark.sql.functions.current_date)."""
     return Column(lambda s: "current_date", "current_date()")
 
 
@@ -555,6 +568,7 @@ def unix_timestamp(c: Any = None, format: str = "yyyy-MM-dd HH:mm:ss") -> Column
 
 
 def from_unixtime(timestamp: Any, format: str = "yyyy-MM-dd HH:mm:ss") -> Column:  # noqa: A002
+    """Return a Column of Spark SQL's ``from_unixtime`` function (pyspark.sql.functions.from_unixtime)."""
     cc = to_column(timestamp)
     f = lit_sql(java_to_strftime(format))
     return Column(lambda s: f"strftime(make_timestamp(CAST({cc.sql(s)} AS BIGINT) * 1000000), {f})",
@@ -650,14 +664,17 @@ def dense_rank() -> Column:
 
 
 def percent_rank() -> Column:
+    """Return a Column of Spark SQL's ``percent_rank`` function (pyspark.sql.functions.percent_rank)."""
     return Column(lambda s: "percent_rank()", "PERCENT_RANK()")
 
 
 def cume_dist() -> Column:
+    """Return a Column of Spark SQL's ``cume_dist`` function (pyspark.sql.functions.cume_dist)."""
     return Column(lambda s: "cume_dist()", "CUME_DIST()")
 
 
 def ntile(n: int) -> Column:
+    """Return a Column of Spark SQL's ``ntile`` function (pyspark.sql.functions.ntile)."""
     return Column(lambda s: f"ntile({int(n)})", f"ntile({n})")
 
 
@@ -692,10 +709,12 @@ def udf(f: Callable[..., Any] | DataType | str | None = None, returnType: DataTy
 
 # ---- sort keys and hints -----------------------------------------------------------------------
 def asc(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``asc`` function (pyspark.sql.functions.asc)."""
     return to_column(c).asc()
 
 
 def desc(c: Any) -> Column:
+    """Return a Column of Spark SQL's ``desc`` function (pyspark.sql.functions.desc)."""
     return to_column(c).desc()
 
 

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from ..conf import SparkConf
 from ..context import Context
 from ..rdd import RDD
 from .column import lit_sql
@@ -139,15 +140,15 @@ class Builder:
 
     def config(self, key: str | None = None, value: Any = None, conf: Any = None,
                map: dict[str, Any] | None = None) -> "Builder":  # noqa: A002 - PySpark's name
-        """Set an option, or all of ``conf`` (a dict, e.g. ``rdd.context.getConf()``) or ``map``;
+        """Set an option, or all of ``conf`` (a SparkConf, e.g. ``rdd.context.getConf()``, or a
+        dict) or ``map``;
         return the builder."""
         if key is not None:
             self._options[key] = value
         for source in (conf, map):
             if source is None:
                 continue
-            items = source.getAll() if hasattr(source, "getAll") else source
-            self._options.update(dict(items.items() if isinstance(items, dict) else items))
+            self._options.update(dict(source.getAll()) if isinstance(source, SparkConf) else dict(source))
         return self
 
     def enableHiveSupport(self) -> "Builder":
@@ -192,7 +193,7 @@ class SparkSession:
 
     def __init__(self, sparkContext: Context, options: dict[str, Any] | None = None) -> None:
         self.sparkContext = sparkContext
-        self._conf: dict[str, Any] = dict(sparkContext.getConf())
+        self._conf: dict[str, Any] = dict(sparkContext.getConf().getAll())
         self._conf.update(options or {})
         self._engine = Engine()
         self._views: dict[str, DataFrame] = {}

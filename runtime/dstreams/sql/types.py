@@ -66,30 +66,37 @@ class DataType:
 
 
 class NullType(DataType):
+    """Spark SQL's NULL type."""
     _simple, _duck = "void", "NULL"
 
 
 class StringType(DataType):
+    """Spark SQL's STRING type."""
     _simple, _duck = "string", "VARCHAR"
 
 
 class BinaryType(DataType):
+    """Spark SQL's BINARY type."""
     _simple, _duck = "binary", "BLOB"
 
 
 class BooleanType(DataType):
+    """Spark SQL's BOOLEAN type."""
     _simple, _duck = "boolean", "BOOLEAN"
 
 
 class DateType(DataType):
+    """Spark SQL's DATE type."""
     _simple, _duck = "date", "DATE"
 
 
 class TimestampType(DataType):
+    """Spark SQL's TIMESTAMP type."""
     _simple, _duck = "timestamp", "TIMESTAMP"
 
 
 class TimestampNTZType(DataType):
+    """Spark SQL's TIMESTAMP_NTZ type."""
     _simple, _duck = "timestamp_ntz", "TIMESTAMP"
 
     def typeName(self) -> str:
@@ -97,22 +104,27 @@ class TimestampNTZType(DataType):
 
 
 class DoubleType(DataType):
+    """Spark SQL's DOUBLE type."""
     _simple, _duck = "double", "DOUBLE"
 
 
 class FloatType(DataType):
+    """Spark SQL's FLOAT type."""
     _simple, _duck = "float", "FLOAT"
 
 
 class ByteType(DataType):
+    """Spark SQL's TINYINT type."""
     _simple, _duck = "tinyint", "TINYINT"
 
 
 class ShortType(DataType):
+    """Spark SQL's SMALLINT type."""
     _simple, _duck = "smallint", "SMALLINT"
 
 
 class IntegerType(DataType):
+    """Spark SQL's INT type."""
     _simple, _duck = "int", "INTEGER"
 
     def typeName(self) -> str:
@@ -120,10 +132,12 @@ class IntegerType(DataType):
 
 
 class LongType(DataType):
+    """Spark SQL's BIGINT type."""
     _simple, _duck = "bigint", "BIGINT"
 
 
 class DayTimeIntervalType(DataType):
+    """Spark SQL's INTERVAL DAY TO SECOND type."""
     _simple, _duck = "interval day to second", "INTERVAL"
 
     def typeName(self) -> str:
