@@ -42,7 +42,7 @@ def _graceful_stop_on_sigterm() -> None:
 
 
 def _run(ns: argparse.Namespace) -> int:
-    if ns.master:
+    if ns.master is not None:
         try:
             parse_master(ns.master)
         except MasterURLError as exc:
@@ -51,7 +51,7 @@ def _run(ns: argparse.Namespace) -> int:
     launch: dict[str, str] = {}
     if "DSTREAMS_CONF_dstreams.ui.enabled" not in os.environ:
         launch["dstreams.ui.enabled"] = "true"  # apps run by the CLI get the UI
-    if ns.master:
+    if ns.master is not None:
         launch["dstreams.master"] = ns.master
     if ns.name:
         launch["dstreams.app.name"] = ns.name

@@ -164,6 +164,10 @@ SETTINGS: tuple[Setting, ...] = (
             "spark.streaming.stopGracefullyOnShutdown"),
     Setting("dstreams.streaming.fileStream.minRememberDuration", 60.0, "seconds",
             "how far back a file stream remembers files it saw", "spark.streaming.fileStream.minRememberDuration"),
+    Setting("dstreams.streaming.fileStream.ignoreMissingFiles", False, "bool",
+            "a file stream skips, with a warning, a file deleted after its batch listed it (false: the batch "
+            "fails with InputPathNotFoundError, and so does its re-run after a restart from the checkpoint)",
+            "spark.streaming.fileStream.ignoreMissingFiles"),
     Setting("dstreams.kafka.metadataTimeout", 15.0, "seconds", "how long the driver waits for Kafka metadata"),
     Setting("dstreams.ui.enabled", False, "bool", "serve the driver's web UI (dstreams run turns it on)",
             "spark.ui.enabled"),

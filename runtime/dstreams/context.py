@@ -81,7 +81,10 @@ class Context:
                     f"master={Context._active.master}) is still running: stop() it first")
             #: the frozen settings (dstreams.config): environment, then ``conf``, then the arguments
             self.conf: Settings = Settings.build(conf)
-            master = master or self.conf.value("dstreams.master") or DEFAULT_MASTER
+            if master is None:  # '' is not "unset": parse_master rejects it
+                master = self.conf.value("dstreams.master")
+                if master is None:
+                    master = DEFAULT_MASTER
             self._master: Master = parse_master(master)
             self.master = self._master.url
             self.appName = appName or self.conf.value("dstreams.app.name")

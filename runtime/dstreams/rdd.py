@@ -7,9 +7,11 @@ shuffle when the data is already partitioned the way it asks for.
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import heapq
 import itertools
+import math
 import random
 import sys
 import weakref
@@ -22,6 +24,7 @@ from .dependencies import Dependency, OneToOneDependency
 from .partitioner import Partitioner, RangeBounds, portable_hash
 from .resultiterable import ResultIterable
 from .serialization import check_serializable
+from .sketches import HyperLogLog
 from .statcounter import StatCounter
 from .fastpath import ConstPairs, const_pair
 from .storage.shuffle import Aggregator, combine_const, combine_values, merge_combiners
@@ -45,6 +48,18 @@ def _identity(x: Any) -> Any:
 
 def _block_id(rdd_id: int, index: int) -> str:
     return f"rdd-{rdd_id}-{index}"
+
+
+def _min_max_count(tc: Any, it: Iterator) -> tuple[Any, Any, int] | None:
+    """(min, max, count) of a partition's elements other than None and float NaN (histogram)."""
+    n = 0
+    lo = hi = None
+    for x in it:
+        if x is None or (type(x) is float and math.isnan(x)):
+            continue
+        lo, hi = (x, x) if n == 0 else (min(lo, x), max(hi, x))
+        n += 1
+    return (lo, hi, n) if n else None
 
 
 class RDD:
@@ -686,6 +701,92 @@ class RDD:
 
     def sampleVariance(self) -> float:
         return self.stats().sampleVariance()
+
+    def histogram(self, buckets: "int | list | tuple") -> tuple[Any, list[int]]:
+        """Return ``(buckets, counts)``, as PySpark's: an int ``n`` gives ``n`` evenly spaced buckets
+        from the minimum to the maximum (integers when they divide evenly; a single bucket when
+        min == max); a sorted list or tuple of boundaries is used as given (and returned as is).
+        Buckets are ``[a, b)`` except the last, ``[a, b]``; None, NaN and values outside are not
+        counted. ValueError for n < 1, fewer than 2, unsorted, duplicated, None or NaN boundaries,
+        no element to take min and max of, or an infinite range; TypeError for non-numbers with n.
+
+        >>> ctx.parallelize(range(51)).histogram(2)                 # doctest: +SKIP
+        ([0, 25, 50], [25, 26])
+        >>> ctx.parallelize(range(51)).histogram([0, 5, 25, 50])    # doctest: +SKIP
+        ([0, 5, 25, 50], [5, 20, 26])
+        """
+        if isinstance(buckets, int):
+            if buckets < 1:
+                raise ValueError("number of buckets must be >= 1")
+            parts = [r for r in self._run(_min_max_count) if r is not None]
+            if not parts:
+                raise ValueError("can not generate buckets from empty RDD")
+            minv, maxv, count = parts[0]
+            for lo, hi, n in parts[1:]:
+                minv, maxv, count = min(minv, lo), max(maxv, hi), count + n
+            if minv == maxv or buckets == 1:
+                return [minv, maxv], [count]
+            try:
+                inc = (maxv - minv) / buckets
+            except TypeError:
+                raise TypeError("Can not generate buckets with non-number in RDD") from None
+            if math.isinf(inc):
+                raise ValueError("Can not generate buckets with infinite value")
+            inc = int(inc) if int(inc) * buckets == maxv - minv else (maxv - minv) * 1.0 / buckets  # ints if exact
+            bounds: Any = [i * inc + minv for i in range(buckets)] + [maxv]  # maxv itself: no accumulated error
+            even = True
+        elif isinstance(buckets, (list, tuple)):
+            if len(buckets) < 2:
+                raise ValueError("buckets should have more than one value")
+            if any(b is None or isinstance(b, float) and math.isnan(b) for b in buckets):
+                raise ValueError("can not have None or NaN in buckets")
+            if sorted(buckets) != list(buckets):
+                raise ValueError("buckets should be sorted")
+            if len(set(buckets)) != len(buckets):
+                raise ValueError("buckets should not contain duplicated values")
+            bounds, minv, maxv, even, inc = buckets, buckets[0], buckets[-1], False, None
+            try:
+                steps = [buckets[i + 1] - buckets[i] for i in range(len(buckets) - 1)]
+            except TypeError:
+                pass  # boundaries without '-' (strings): bisect
+            else:
+                if max(steps) - min(steps) < 1e-10:
+                    even, inc = True, (maxv - minv) / (len(buckets) - 1)
+        else:
+            raise TypeError("buckets should be a list or tuple or number(int or long)")
+
+        def count_partition(tc: Any, it: Iterator) -> list[int]:
+            counters = [0] * len(bounds)
+            for x in it:
+                if x is None or (isinstance(x, float) and math.isnan(x)) or x > maxv or x < minv:
+                    continue
+                counters[int((x - minv) / inc) if even else bisect.bisect_right(bounds, x) - 1] += 1
+            last = counters.pop()  # the last bucket is closed: maxv counts in it
+            counters[-1] += last
+            return counters
+
+        counts = self._run(count_partition)
+        if not counts:
+            raise ValueError("Can not reduce() empty RDD")  # no partitions, as PySpark
+        return bounds, [sum(c) for c in zip(*counts)]
+
+    def countApproxDistinct(self, relativeSD: float = 0.05) -> int:
+        """Return an estimate of the number of distinct elements, within about ``relativeSD``
+        (a HyperLogLog sketch of Spark's precision, dstreams.sketches, over portable_hash of each
+        element: the same in every process). ValueError unless 0.000017 < relativeSD <= 0.37.
+
+        >>> ctx.parallelize([i % 20 for i in range(1000)], 7).countApproxDistinct()   # doctest: +SKIP
+        20
+        """
+        sketch = HyperLogLog.for_relative_sd(relativeSD)  # checks relativeSD before any job
+        p = sketch.p
+
+        def sketch_partition(tc: Any, it: Iterator) -> HyperLogLog:
+            return HyperLogLog(p).add_all(portable_hash(x) & 0xFFFFFFFF for x in it)
+
+        for part in self._run(sketch_partition):
+            sketch.merge(part)
+        return int(round(sketch.estimate()))
 
     def countByValue(self) -> dict:
         """Return a dict of each distinct element's count."""

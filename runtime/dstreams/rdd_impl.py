@@ -2,6 +2,7 @@
 pipeline, unions, coalesce, zip, cartesian, and the shuffled RDD; plus the file writers."""
 from __future__ import annotations
 
+import logging
 import pickle
 import posixpath
 import weakref
@@ -12,7 +13,8 @@ from typing import Any
 from fsspec.utils import infer_compression
 
 from .dependencies import NarrowDependency, OneToOneDependency, Partition, ShuffleDependency
-from .errors import BlockNotFoundError, OutputPathExistsError, SourceBlockLostError, StoredBlockLostError
+from .errors import (BlockNotFoundError, InputPathNotFoundError, OutputPathExistsError, SourceBlockLostError,
+                     StoredBlockLostError)
 from .fastpath import ConstPairs
 from .files import atomic_write_bytes, compute_splits, get_fs, join, list_input_files, qualified, read_lines
 from .partitioner import Partitioner
@@ -23,6 +25,8 @@ __all__ = ["ParallelCollectionRDD", "EmptyRDD", "PipelinedRDD", "UnionRDD", "Par
            "CoalescedRDD", "CoPartitionedRDD", "SplitShuffledRDD", "ZippedRDD", "CartesianRDD", "ShuffledRDD",
            "BlockRDD", "CheckpointRDD", "LocalCheckpointRDD", "StoredRDD", "TextFileRDD", "WholeTextFilesRDD",
            "BinaryRecordsRDD", "SourceBlockLostError", "StoredBlockLostError"]
+
+log = logging.getLogger("dstreams")
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -192,24 +196,49 @@ class BlockRDD(RDD):
         return iter(values)
 
 
-class TextFileRDD(RDD):
-    """Lines of text files, split the way Hadoop's TextInputFormat splits them."""
+def _list_files(path: str, ignore_missing: bool) -> tuple[Any, list[tuple[str, int]]]:
+    """Return list_input_files(path); with ``ignore_missing``, a path that does not exist is
+    logged as a warning and lists as no files (as Spark's ``spark.files.ignoreMissingFiles``)."""
+    try:
+        return list_input_files(path)
+    except InputPathNotFoundError as exc:
+        if not ignore_missing:
+            raise
+        log.warning("skipped missing input file %s (%s)", path, exc)
+        return None, []
 
-    def __init__(self, ctx: Any, path: str, min_partitions: int, use_unicode: bool = True) -> None:
+
+def _skipping_missing(records: Iterator, path: str) -> Iterator:
+    """Yield ``records``; a file deleted since it was listed ends them with a warning."""
+    try:
+        yield from records
+    except FileNotFoundError as exc:
+        log.warning("skipped missing input file %s (%s)", path, exc)
+
+
+class TextFileRDD(RDD):
+    """Lines of text files, split the way Hadoop's TextInputFormat splits them. With
+    ``ignore_missing``, files that do not exist (or vanish before a task reads them) are
+    skipped with a warning instead of failing the job."""
+
+    def __init__(self, ctx: Any, path: str, min_partitions: int, use_unicode: bool = True,
+                 ignore_missing: bool = False) -> None:
         super().__init__(ctx, [])
         self.path = path
         self.min_partitions = min_partitions
         self.use_unicode = use_unicode
+        self.ignore_missing = ignore_missing
         self._fs: Any = None
 
     def _get_partitions(self) -> list:
-        fs, files = list_input_files(self.path)
+        fs, files = _list_files(self.path, self.ignore_missing)
         self._fs = fs
         return [_DataPartition(i, s) for i, s in enumerate(compute_splits(files, self.min_partitions))]
 
     def compute(self, split: Any, tc: Any) -> Iterator:
         fs = self._fs or get_fs(self.path.split(",")[0])[0]
-        return read_lines(fs, split.data, "utf-8" if self.use_unicode else None)
+        lines = read_lines(fs, split.data, "utf-8" if self.use_unicode else None)
+        return _skipping_missing(lines, split.data.path) if self.ignore_missing else lines
 
     def __repr__(self) -> str:
         return f"{self.path} TextFileRDD[{self.id}]"
@@ -246,22 +275,29 @@ class WholeTextFilesRDD(RDD):
 class BinaryRecordsRDD(RDD):
     """Fixed-length binary records, one partition per file."""
 
-    def __init__(self, ctx: Any, path: str, record_length: int) -> None:
+    def __init__(self, ctx: Any, path: str, record_length: int, ignore_missing: bool = False) -> None:
         super().__init__(ctx, [])
         if record_length <= 0:
             raise ValueError(f"recordLength must be positive, got {record_length}")
         self.path = path
         self.record_length = record_length
+        self.ignore_missing = ignore_missing  # as TextFileRDD's
         self._fs: Any = None
 
     def _get_partitions(self) -> list:
-        fs, files = list_input_files(self.path)
+        fs, files = _list_files(self.path, self.ignore_missing)
         self._fs = fs
         return [_DataPartition(i, p) for i, (p, _) in enumerate(files)]
 
     def compute(self, split: Any, tc: Any) -> Iterator:
-        with self._fs.open(split.data, "rb") as f:
-            data = f.read()
+        try:
+            with self._fs.open(split.data, "rb") as f:
+                data = f.read()
+        except FileNotFoundError as exc:
+            if not self.ignore_missing:
+                raise
+            log.warning("skipped missing input file %s (%s)", split.data, exc)
+            return iter(())
         n = self.record_length
         if len(data) % n:
             raise ValueError(f"{split.data}: size {len(data)} is not a multiple of the record length {n}")

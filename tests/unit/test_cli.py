@@ -77,6 +77,15 @@ def test_run_rejects_a_bad_master_listing_the_forms(tmp_path: Path, capsys: pyte
     assert "mesos://x" in err and "local[N]" in err and "local[*]" in err
 
 
+
+@pytest.mark.parametrize("bad", ["", "local[99999]"])
+def test_run_rejects_an_empty_or_oversized_master(bad: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    app = tmp_path / "app.py"
+    app.write_text("raise SystemExit('must not run')\n")
+    assert cli.main(["run", str(app), "--master", bad]) == 2
+    err = capsys.readouterr().err
+    assert repr(bad) in err and "local[N]" in err
+
 def test_run_reports_a_missing_app(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["run", str(tmp_path / "nope.py")]) == 2
     assert "nope.py" in capsys.readouterr().err

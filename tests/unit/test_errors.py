@@ -118,6 +118,33 @@ def test_bad_master_lists_the_accepted_forms(bad: str) -> None:
     assert Context._active is None  # nothing was left half-started
 
 
+
+@pytest.mark.parametrize("bad,problem", [
+    ("", "empty"),
+    ("   ", "empty"),
+    ("local[99999]", "99999 threads is more than the 4096"),
+    ("local[4097]", "4097 threads is more than the 4096"),
+    ("local-processes[513]", "513 workers is more than the 512"),
+    ("local-cluster[99999]", "99999 executors is more than the 512"),
+    ("local[2, 0]", "maxFailures must be at least 1"),
+])
+def test_empty_and_oversized_masters_are_rejected_naming_the_problem(bad: str, problem: str) -> None:
+    for make in (lambda: Context(bad, "bad-master"), lambda: Context(conf={"spark.master": bad})):
+        with pytest.raises(MasterURLError) as info:
+            make()
+        msg = str(info.value)
+        assert problem in msg and repr(bad) in msg
+        for form in ("local[N]", "local[*]", "local-processes[N]", "local-cluster[N]", "redis://"):
+            assert form in msg
+        assert Context._active is None
+
+
+@pytest.mark.parametrize("form,cap", [("local[{}]", 4096), ("local-processes[{}]", 512), ("local-cluster[{}]", 512)])
+def test_local_masters_are_capped_at_their_limit(form: str, cap: int) -> None:
+    assert parse_master(form.format(cap)).cores == cap
+    with pytest.raises(MasterURLError, match=f"{cap + 1} .* is more than the {cap}"):
+        parse_master(form.format(cap + 1))
+
 @pytest.mark.parametrize("url,kind,cores,max_failures", [
     ("local", "local", 1, None),
     ("local[3]", "local", 3, None),

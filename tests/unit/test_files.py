@@ -152,6 +152,34 @@ def test_missing_input_is_reported_with_the_path(ctx: Context, tmp_path: Path) -
         ctx.textFile(str(tmp_path / "*.csv")).count()
 
 
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_ignore_missing_skips_files_gone_before_listing_or_reading(ctx: Context, tmp_path: Path, binary: bool,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    from dstreams.rdd_impl import BinaryRecordsRDD, TextFileRDD
+
+    def make(path: str, ignore: bool):
+        if binary:
+            return BinaryRecordsRDD(ctx, path, 3, ignore_missing=ignore)
+        return TextFileRDD(ctx, path, 2, ignore_missing=ignore)
+
+    caplog.set_level("WARNING", logger="dstreams")
+    never = str(tmp_path / "never.txt")
+    assert make(never, True).collect() == []
+    with pytest.raises(InputPathNotFoundError, match="never.txt"):
+        make(never, False).collect()
+    for ignore in (True, False):  # listed (its partitions are known), then deleted before a task reads it
+        rdd = make(_write(tmp_path / f"late-{ignore}.txt", b"ab\ncd\n"), ignore)
+        assert rdd.getNumPartitions() >= 1
+        os.remove(tmp_path / f"late-{ignore}.txt")
+        if ignore:
+            assert rdd.collect() == []
+        else:
+            with pytest.raises(FileNotFoundError):
+                rdd.collect()
+    skipped = [r.getMessage() for r in caplog.records if "skipped missing input file" in r.getMessage()]
+    assert any("never.txt" in m for m in skipped) and any("late-True.txt" in m for m in skipped), skipped
+
 # -- wholeTextFiles --------------------------------------------------------------------------------
 def test_whole_text_files(ctx: Context, tmp_path: Path) -> None:
     d = tmp_path / "w"

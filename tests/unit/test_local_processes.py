@@ -77,6 +77,17 @@ def test_broadcast_accumulator_cache_and_sort(pctx):
     assert not any(bid.startswith(f"rdd-{rdd.id}-") for bid in pctx._backend.env.block_store.block_ids())
 
 
+
+def test_histogram_and_count_approx_distinct_in_worker_processes(pctx):
+    from dstreams.partitioner import portable_hash
+    from dstreams.sketches import HyperLogLog
+    keys = [(f"user-{i % 3000}", i % 7) for i in range(30000)]  # 21000 distinct pairs
+    # sketched in the workers, each with its own hash seed: the same as sketching here
+    expected = HyperLogLog.for_relative_sd(0.02).add_all(portable_hash(k) & 0xFFFFFFFF for k in keys)
+    assert pctx.parallelize(keys, 4).countApproxDistinct(0.02) == int(round(expected.estimate()))
+    assert abs(int(round(expected.estimate())) - 21000) < 0.02 * 21000 * 3
+    assert pctx.parallelize(range(101), 3).histogram(4) == ([0, 25, 50, 75, 100], [25, 25, 25, 26])
+
 def test_user_error_reaches_driver_with_worker_traceback(pctx):
     def explode(x):
         raise ZeroDivisionError(f"bad record {x}")

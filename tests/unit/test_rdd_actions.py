@@ -149,6 +149,79 @@ def test_stats_merges_across_many_partitions(ctx: Context) -> None:
     assert st.variance() == pytest.approx(sum((x - mean) ** 2 for x in data) / len(data))
 
 
+
+# -- histogram and countApproxDistinct: PySpark's test cases and results --------------------------
+def test_histogram_with_given_buckets(ctx: Context) -> None:
+    nan, inf = float("nan"), float("inf")
+    empty = ctx.parallelize([])
+    assert empty.histogram([0, 10])[1] == [0] and empty.histogram([0, 4, 10])[1] == [0, 0]
+    outside = ctx.parallelize([10.01, -0.01])
+    assert outside.histogram([0, 10])[1] == [0] and outside.histogram((0, 4, 10))[1] == [0, 0]
+    assert outside.histogram([0, 5, 10])[1] == [0, 0]
+    r = ctx.parallelize(range(1, 5))
+    assert r.histogram([0, 10])[1] == [4] and r.histogram([0, 4, 10])[1] == [3, 1]
+    assert r.histogram([1, 4])[1] == [4]  # the last bucket is closed
+    assert ctx.parallelize([1, 2, 3, 5, 6]).histogram([0, 5, 10])[1] == [3, 2]
+    assert ctx.parallelize([1, 2, 3, 5, 6, None, nan]).histogram([0, 5, 10])[1] == [3, 2]
+    assert ctx.parallelize([1, 2, 3, 5, 6]).histogram([0, 5, 11])[1] == [3, 2]
+    assert ctx.parallelize([-0.01, 0.0, 1, 2, 3, 5, 6, 11.0, 11.01]).histogram([0, 5, 11])[1] == [4, 3]
+    mixed = [-0.01, 0.0, 1, 2, 3, 5, 6, 11.01, 12.0, 199.0, 200.0, 200.1]
+    assert ctx.parallelize(mixed).histogram([0.0, 5.0, 11.0, 12.0, 200.0])[1] == [4, 2, 1, 3]
+    assert ctx.parallelize(mixed + [None, nan]).histogram([0.0, 5.0, 11.0, 12.0, 200.0])[1] == [4, 2, 1, 3]
+    assert ctx.parallelize([10.01, -0.01, nan, inf]).histogram([-inf, 0, inf])[1] == [1, 2]
+    r51 = ctx.parallelize(range(51))
+    assert r51.histogram([0, 5, 25, 50]) == ([0, 5, 25, 50], [5, 20, 26])
+    assert r51.histogram([0, 15, 30, 45, 60]) == ([0, 15, 30, 45, 60], [15, 15, 15, 6])
+    words = ctx.parallelize(["ab", "ac", "b", "bd", "ef"], 2)
+    assert words.histogram(("a", "b", "c")) == (("a", "b", "c"), [2, 2])  # the buckets come back as given
+    for bad, exc in (([], ValueError), ([1], ValueError), (0, ValueError), ({}, TypeError), ([0, None], ValueError),
+                     ([0, nan], ValueError), ([2, 1], ValueError), ([1, 1, 2], ValueError), ([1, "a"], TypeError)):
+        with pytest.raises(exc):
+            r.histogram(bad)
+    with pytest.raises(ValueError):  # no partitions at all, as PySpark's reduce
+        ctx.emptyRDD().histogram([0, 1])
+
+
+def test_histogram_with_a_bucket_count(ctx: Context) -> None:
+    assert ctx.parallelize(range(51)).histogram(2) == ([0, 25, 50], [25, 26])
+    assert ctx.parallelize(range(1, 5)).histogram(1) == ([1, 4], [4])
+    assert ctx.parallelize([1]).histogram(1) == ([1, 1], [1])
+    assert ctx.parallelize([1] * 4).histogram(1) == ([1, 1], [4])
+    assert ctx.parallelize([1, None, float("nan"), 1]).histogram(3) == ([1, 1], [2])
+    assert ctx.parallelize(range(1, 5)).histogram(2) == ([1, 2.5, 4], [2, 2])
+    assert ctx.parallelize([1, 2]).histogram(5) == ([1 + 0.2 * i for i in range(6)], [1, 0, 0, 0, 1])
+    b, counts = ctx.parallelize(range(101), 7).histogram(10)  # integer buckets when the step is exact
+    assert b == list(range(0, 101, 10)) and counts == [10] * 9 + [11] and all(type(x) is int for x in b)
+    b, counts = ctx.parallelize(range(100), 7).histogram(10)
+    assert b == [9.9 * i for i in range(10)] + [99] and counts == [10] * 10
+    words = ctx.parallelize(["ab", "ac", "b", "bd", "ef"], 2)
+    assert words.histogram(1) == (["ab", "ef"], [5])
+    with pytest.raises(TypeError, match="non-number"):
+        words.histogram(2)
+    with pytest.raises(ValueError, match="infinite"):
+        ctx.parallelize([1, float("inf")]).histogram(2)
+    for nothing in ([float("nan")], [], [None]):
+        with pytest.raises(ValueError, match="empty"):
+            ctx.parallelize(nothing).histogram(2)
+    with pytest.raises(TypeError):  # unsortable elements
+        ctx.parallelize(["a", 1], 1).histogram(2)
+
+
+def test_count_approx_distinct(ctx: Context) -> None:
+    r = ctx.parallelize(range(1000))
+    for rdd in (r, r.map(float), r.map(str), r.map(lambda x: (x, -x))):
+        assert 950 < rdd.countApproxDistinct(0.03) < 1050
+    r = ctx.parallelize([i % 20 for i in range(1000)], 7)
+    for rdd in (r, r.map(float), r.map(str), r.map(lambda x: (x, -x))):
+        assert 18 < rdd.countApproxDistinct() < 22
+    assert isinstance(r.countApproxDistinct(), int)
+    assert ctx.parallelize([], 3).countApproxDistinct() == 0
+    many = ctx.parallelize(range(200_000), 4).map(lambda i: f"user-{i % 50_000}")
+    assert abs(many.countApproxDistinct(0.01) - 50_000) < 0.01 * 50_000 * 3
+    for bad in (0.00000001, 0.000017, 0.0, -1.0, 0.5, float("nan")):
+        with pytest.raises(ValueError, match="relativeSD"):
+            r.countApproxDistinct(bad)
+
 def test_count_by_value(ctx: Context) -> None:
     counts = ctx.parallelize([1, 2, 1, 2, 2], 2).countByValue()
     assert isinstance(counts, dict)

@@ -5,7 +5,9 @@ pattern selects several) is listed and a file is taken when its modification tim
 ``(max(start time, T - remember window), T]`` and it was not taken before. Files must therefore
 appear atomically (written elsewhere, then moved or renamed in); names starting with ``.`` are
 ignored. The files of each batch are part of the metadata checkpoint, so a batch re-run after
-a recovery reads the same files.
+a recovery reads the same files. A file deleted after its batch listed it fails that batch (and
+its re-run after a restart) with InputPathNotFoundError, unless
+``spark.streaming.fileStream.ignoreMissingFiles`` is true: then it is skipped with a warning.
 """
 from __future__ import annotations
 
@@ -16,12 +18,17 @@ from typing import Any
 
 import fsspec
 
+from ..errors import InputPathNotFoundError
 from ..files import get_fs
+from ..rdd_impl import BinaryRecordsRDD, TextFileRDD
 from ..streaming.dstream import InputDStream
+from ..streaming.util import ms_to_datetime
 
 __all__ = ["FileInputDStream"]
 
 log = logging.getLogger("dstreams.streaming")
+
+IGNORE_MISSING = "dstreams.streaming.fileStream.ignoreMissingFiles"
 
 
 def _mtime_ms(info: dict) -> int | None:
@@ -134,10 +141,22 @@ class FileInputDStream(InputDStream):
         files = self._files.get(t) or []
         if not files:
             return self._sc.emptyRDD()
-        if self._record_length is None:
-            rdds = [self._sc.textFile(f) for f in files]
-        else:
-            rdds = [self._sc.binaryRecords(f, self._record_length) for f in files]
+        ignore = bool(self._sc.conf.value(IGNORE_MISSING))
+        rdds = []
+        for f in files:
+            if self._record_length is None:
+                rdd: Any = TextFileRDD(self._sc, f, self._sc.defaultMinPartitions, ignore_missing=ignore)
+            else:
+                rdd = BinaryRecordsRDD(self._sc, f, self._record_length, ignore_missing=ignore)
+            try:  # list the file now, as Spark's FileInputDStream does: a missing one fails here
+                rdd.getNumPartitions()
+            except InputPathNotFoundError as exc:
+                raise InputPathNotFoundError(
+                    f"{self._name()}: input file {f} of the batch of {ms_to_datetime(t)} was deleted after the "
+                    f"batch listed it ({exc}); to skip missing files with a warning instead, set "
+                    f"spark.streaming.fileStream.ignoreMissingFiles=true ({IGNORE_MISSING}): a restart from "
+                    "the checkpoint then gets past this batch") from exc
+            rdds.append(rdd)
         return rdds[0] if len(rdds) == 1 else self._sc.union(rdds)
 
     def _prune(self, cutoff: int) -> None:
