@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-NEEDS_SERVERS = ("socketTextStream", "bootstrap.servers", "awaitTermination", "StreamJob", "redis://")
+NEEDS_SERVERS = ("socketTextStream", "bootstrap.servers", "awaitTermination", "StreamJob", "redis://", "postgresql://")
 BLOCKS = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
           if not any(s in b for s in NEEDS_SERVERS)]
 
