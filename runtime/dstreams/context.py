@@ -330,9 +330,9 @@ class Context:
         return [x for part in out for x in part]
 
     def _run_job(self, rdd: RDD, func: Callable[[Any, Iterable], Any], partitions: list[int] | None,
-                 checkpoint: bool = True) -> list:
+                 checkpoint: bool = True, long_running: bool = False) -> list:
         self._check_alive()
-        result = self._scheduler.run_job(rdd, func, partitions)
+        result = self._scheduler.run_job(rdd, func, partitions, long_running)
         if checkpoint:
             rdd._do_checkpoint()
         return result

@@ -33,7 +33,9 @@ class DAGScheduler:
         self.backend = backend
         self.max_task_failures = max(1, max_task_failures)
         self.max_stage_attempts = max(1, max_stage_attempts)
-        self.max_task_losses = 100  # executor losses are not the task's fault, but bound them
+        # an executor lost while it ran the task: the task may have killed it (os._exit, a crash
+        # in native code, out of memory), so as in Spark these count, up to the same bound
+        self.max_task_losses = max(4, self.max_task_failures)
         self._ids = itertools.count()
         self._completed: dict[int, set[int]] = defaultdict(set)
         self._locks: dict[int, threading.Lock] = {}
@@ -44,8 +46,11 @@ class DAGScheduler:
         self.stats = {"jobs": 0, "stages": 0, "tasks": 0, "task_failures": 0, "fetch_failures": 0}
 
     # -- public --------------------------------------------------------------------------
-    def run_job(self, rdd: Any, func: Callable[[Any, Iterable], Any], partitions: list[int] | None = None) -> list:
-        """Return ``func(taskContext, iterator)`` for each requested partition of ``rdd``, in order."""
+    def run_job(self, rdd: Any, func: Callable[[Any, Iterable], Any], partitions: list[int] | None = None,
+                long_running: bool = False) -> list:
+        """Return ``func(taskContext, iterator)`` for each requested partition of ``rdd``, in order.
+
+        ``long_running`` tasks (receivers) outlive executors: losing theirs never fails them."""
         parts = list(range(rdd.getNumPartitions())) if partitions is None else list(partitions)
         self.stats["jobs"] += 1
         if not parts:
@@ -58,7 +63,7 @@ class DAGScheduler:
             stage_id = self._new_stage()
             stored = self._stored_set()
             tasks = [ResultTask(stage_id, p, rdd, func, attempt, stored) for p in remaining]
-            done, lost = self._run_stage(stage_id, tasks)
+            done, lost = self._run_stage(stage_id, tasks, long_running)
             results.update(done)
             if not lost:
                 if len(remaining) == rdd.getNumPartitions():
@@ -207,7 +212,8 @@ class DAGScheduler:
             log.info("fetch failure in shuffle %d: recomputing map outputs %s", sid, sorted(gone))
             done -= gone
 
-    def _run_stage(self, stage_id: int, tasks: list) -> tuple[dict[int, Any], list[FetchFailedError | StoredBlockLostError]]:
+    def _run_stage(self, stage_id: int, tasks: list, long_running: bool = False
+                   ) -> tuple[dict[int, Any], list[FetchFailedError | StoredBlockLostError]]:
         """Run tasks, retrying failed attempts; return ({partition: value}, fetch failures)."""
         backend = self.backend
         futures: dict[Future, Any] = {}
@@ -236,12 +242,17 @@ class DAGScheduler:
                         # the lineage that recomputes it
                         self._forget_stored(_task_rdd(task))
                         lost.append(res.error)
-                    elif isinstance(res.error, TaskLostError) and losses[task.partition] < self.max_task_losses:
+                    elif isinstance(res.error, TaskLostError):
                         losses[task.partition] += 1
-                        log.info("task %s lost (%s); resubmitting", task, res.error)
-                        if fatal is None:
-                            retry = _next_attempt(task)
-                            futures[backend.submit(retry, stage_id)] = retry
+                        n = losses[task.partition]
+                        if not long_running and n >= self.max_task_losses:
+                            if fatal is None:
+                                fatal = (task, _lost_too_often(task, res, n))
+                        else:
+                            log.info("task %s lost (%s); resubmitting", task, res.error)
+                            if fatal is None:
+                                retry = _next_attempt(task)
+                                futures[backend.submit(retry, stage_id)] = retry
                     else:
                         if isinstance(res.error, SourceBlockLostError):
                             self._republish_sources(_task_rdd(task), through_persisted=True)
@@ -259,7 +270,8 @@ class DAGScheduler:
         finally:
             backend.stage_finished(stage_id)
         if fatal is not None:
-            raise _job_failure(*fatal, self.max_task_failures)
+            raise _job_failure(fatal[0], fatal[1], losses[fatal[0].partition]
+                               if isinstance(fatal[1].error, TaskLostError) else self.max_task_failures)
         return results, lost
 
 
@@ -267,6 +279,15 @@ def _next_attempt(task: Any) -> Any:
     if isinstance(task, ShuffleMapTask):
         return ShuffleMapTask(task.stage_id, task.partition, task.dep, task.attempt + 1, task.stored)
     return ResultTask(task.stage_id, task.partition, task.rdd, task.func, task.attempt + 1, task.stored)
+
+
+def _lost_too_often(task: Any, res: TaskResult, times: int) -> TaskResult:
+    """The result that fails a job whose task lost its executor ``times`` times in a row."""
+    err = TaskLostError(
+        f"the executor running task {task.partition} of stage {task.stage_id} was lost {times} times in a row: "
+        f"the task may be killing it (os._exit, a crash in native code, running out of memory); last: {res.error}")
+    return TaskResult(task.stage_id, task.partition, task.attempt, error=err, traceback=str(err),
+                      executor_id=res.executor_id)
 
 
 def _result_of(fut: Future, task: Any) -> TaskResult:

@@ -65,7 +65,7 @@ class RemoteReceivers:
 
         def run() -> None:
             try:
-                self.ctx._run_job(rdd, run_receiver, None, checkpoint=False)
+                self.ctx._run_job(rdd, run_receiver, None, checkpoint=False, long_running=True)
             except Exception as exc:  # noqa: BLE001 - reported to listeners, the stream goes on
                 if not self.backend.stopping:
                     log.error("receiver %s failed: %s", name, exc)
