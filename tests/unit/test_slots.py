@@ -78,3 +78,14 @@ def test_drain_returns_every_task() -> None:
     slots.submit(1, "s", "t1")
     assert sorted(x.payload for x in slots.drain()) == ["t0", "t1"]
     assert len(slots) == 0 and slots.running_on("a") == []
+
+
+def test_a_sticky_task_survives_a_transport_loss_and_keeps_its_slot() -> None:
+    slots = TaskSlots()
+    slots.executor_joined("a", 1)
+    slots.executor_joined("b", 1)
+    assert sent(slots.submit(0, "recv", "receiver", sticky=True)) == [(0, "a")]
+    assert sent(slots.submit(1, "s", "t1")) == [(1, "b")]
+    assert [x.task_id for x in slots.running_lost()] == [1]
+    assert slots.running_on("a") == [0]                       # still running there
+    assert sent(slots.submit(2, "s", "t2")) == [(2, "b")]     # a's only slot stays taken

@@ -62,6 +62,8 @@ class RedisBackend(SchedulerBackend):
         self.heartbeat_ttl = float(conf.value("dstreams.executor.heartbeatTimeout"))
         self.registration_timeout = float(conf.value("dstreams.executor.registrationTimeout"))
         self._waiting_since: float | None = None
+        self._epochs = 0
+        self._grace_until = 0.0
         self._warned_at = 0.0
         self._lock = threading.Lock()
         self._slots = TaskSlots()
@@ -142,7 +144,7 @@ class RedisBackend(SchedulerBackend):
         fut: Future = Future()
         tid = next(self._task_ids)
         with self._lock:
-            self._send_locked(self._slots.submit(tid, key, (task, fut)))
+            self._send_locked(self._slots.submit(tid, key, (task, fut), sticky=task.long_running))
         return fut
 
     def _send_locked(self, sends: list[Send]) -> None:
@@ -202,8 +204,9 @@ class RedisBackend(SchedulerBackend):
                 if not self._slots.has_executor(eid):
                     sends += self._slots.executor_joined(eid, info.cores)
                     log.info("executor %s registered (%s, pid %s, %d cores)", eid, info.host, info.pid, info.cores)
+            in_grace = time.monotonic() < self._grace_until
             for eid in self._slots.executor_ids():
-                if eid not in alive:
+                if eid not in alive and not in_grace:
                     lost[eid] = self._slots.executor_lost(eid)
             self._send_locked(sends)
         for eid, tasks in lost.items():
@@ -222,8 +225,12 @@ class RedisBackend(SchedulerBackend):
             return
         log.error("Redis lost this application's data (restarted without persistence?); "
                   "re-publishing stages and rescheduling running tasks")
+        self._epochs += 1
+        # executors re-announce themselves within a heartbeat: none of them is lost meanwhile
+        self._grace_until = time.monotonic() + self.heartbeat_ttl
         pipe = self.r.pipeline(transaction=False)
-        pipe.set(self.keys.epoch, self.session)
+        # a new value: receivers on executors see it change and report their recent blocks again
+        pipe.set(self.keys.epoch, f"{self.session}:{self._epochs}")
         pipe.set(self.keys.hashseed, hash_seed(os.environ))
         pipe.set(self.keys.driver, self.session, px=int(self.heartbeat_ttl * 1000) + 2000)
         for key, payload in list(self._payloads.items()):

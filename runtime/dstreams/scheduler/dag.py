@@ -62,7 +62,7 @@ class DAGScheduler:
             self._republish_sources(rdd)
             stage_id = self._new_stage()
             stored = self._stored_set()
-            tasks = [ResultTask(stage_id, p, rdd, func, attempt, stored) for p in remaining]
+            tasks = [ResultTask(stage_id, p, rdd, func, attempt, stored, long_running) for p in remaining]
             done, lost = self._run_stage(stage_id, tasks, long_running)
             results.update(done)
             if not lost:
@@ -278,7 +278,8 @@ class DAGScheduler:
 def _next_attempt(task: Any) -> Any:
     if isinstance(task, ShuffleMapTask):
         return ShuffleMapTask(task.stage_id, task.partition, task.dep, task.attempt + 1, task.stored)
-    return ResultTask(task.stage_id, task.partition, task.rdd, task.func, task.attempt + 1, task.stored)
+    return ResultTask(task.stage_id, task.partition, task.rdd, task.func, task.attempt + 1, task.stored,
+                      task.long_running)
 
 
 def _lost_too_often(task: Any, res: TaskResult, times: int) -> TaskResult:

@@ -65,6 +65,7 @@ class _Task:
     stage_key: str
     payload: Any
     executor_id: str | None = None
+    sticky: bool = False  # a long-running task (a receiver): it survives a transport loss
 
 
 class TaskSlots:
@@ -98,9 +99,10 @@ class TaskSlots:
         return len(self._tasks)
 
     # -- events ----------------------------------------------------------------------------
-    def submit(self, task_id: int, stage_key: str, payload: Any) -> list[Send]:
-        """A task attempt was submitted; return what to send now."""
-        self._tasks[task_id] = _Task(stage_key, payload)
+    def submit(self, task_id: int, stage_key: str, payload: Any, sticky: bool = False) -> list[Send]:
+        """A task attempt was submitted; return what to send now. A ``sticky`` task (one that
+        runs for as long as the application) keeps running through a transport loss."""
+        self._tasks[task_id] = _Task(stage_key, payload, sticky=sticky)
         self._pending.append(task_id)
         return self._dispatch()
 
@@ -131,14 +133,16 @@ class TaskSlots:
         return task.payload, self._dispatch()
 
     def running_lost(self) -> list[Lost]:
-        """Every task sent to an executor is lost (the transport lost its messages); the
-        executors stay, with all their slots free and no stage payloads."""
-        lost = [Lost(tid, t.payload, t.executor_id) for tid, t in self._tasks.items() if t.executor_id is not None]
+        """Every task sent to an executor is lost (the transport lost its messages), except
+        sticky ones, which their executors go on running; the executors stay, with the other
+        slots free and no stage payloads."""
+        lost = [Lost(tid, t.payload, t.executor_id) for tid, t in self._tasks.items()
+                if t.executor_id is not None and not t.sticky]
         for item in lost:
             del self._tasks[item.task_id]
         for ex in self._executors.values():
-            ex.running.clear()
-            ex.free = ex.cores
+            ex.running = {tid for tid in ex.running if tid in self._tasks}
+            ex.free = ex.cores - len(ex.running)
             ex.stages.clear()
             ex.drop.clear()
         return lost

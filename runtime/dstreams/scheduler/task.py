@@ -25,6 +25,7 @@ class ShuffleMapTask:
     """Compute one partition of a shuffle's parent and store its buckets."""
 
     __slots__ = ("stage_id", "partition", "attempt", "dep", "stored")
+    long_running = False
 
     def __init__(self, stage_id: int, partition: int, dep: Any, attempt: int = 0,
                  stored: frozenset[int] = frozenset()) -> None:
@@ -52,16 +53,17 @@ class ShuffleMapTask:
 class ResultTask:
     """Compute one partition of the job's final RDD and apply the action's function to it."""
 
-    __slots__ = ("stage_id", "partition", "attempt", "rdd", "func", "stored")
+    __slots__ = ("stage_id", "partition", "attempt", "rdd", "func", "stored", "long_running")
 
     def __init__(self, stage_id: int, partition: int, rdd: Any, func: Callable, attempt: int = 0,
-                 stored: frozenset[int] = frozenset()) -> None:
+                 stored: frozenset[int] = frozenset(), long_running: bool = False) -> None:
         self.stage_id = stage_id
         self.partition = partition
         self.rdd = rdd
         self.func = func
         self.attempt = attempt
         self.stored = stored  # persisted RDDs the stage reads from the block store
+        self.long_running = long_running  # runs as long as the application (a receiver)
 
     def run(self, tc: TaskContext) -> Any:
         rdd = self.rdd

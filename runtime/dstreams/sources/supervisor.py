@@ -14,6 +14,9 @@ from .receiver import Receiver
 
 __all__ = ["ReceiverSupervisor"]
 
+#: how long a receiver retries storing a block while the block store is unreachable
+STORE_RETRY_S = 30.0
+
 log = logging.getLogger("dstreams.streaming")
 
 
@@ -38,8 +41,24 @@ class ReceiverSupervisor:
 
     # -- data -----------------------------------------------------------------------------
     def _push(self, block_id: str, values: list) -> None:
-        self._store.put(block_id, values)
-        self._report_block(self.stream_id, block_id, len(values))
+        """Store a block and report it; a store that is unreachable for a while (Redis
+        restarting) is retried for STORE_RETRY_S seconds, then the receiver reports an error
+        naming how many records it could not store."""
+        deadline = time.monotonic() + STORE_RETRY_S
+        delay = 0.05
+        while True:
+            try:
+                self._store.put(block_id, values)
+                self._report_block(self.stream_id, block_id, len(values))
+                return
+            except Exception as exc:  # noqa: BLE001 - the store's client errors (ConnectionError...)
+                if time.monotonic() >= deadline or self._final.is_set():
+                    log.error("receiver %s: %d records could not be stored in block %s: %s",
+                              self.name, len(values), block_id, exc)
+                    self.report_error(f"{len(values)} records could not be stored (block {block_id})", exc)
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     def push_single(self, item: Any) -> None:
         self._blocks.add(item)
