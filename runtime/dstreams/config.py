@@ -144,6 +144,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dstreams.executor.registrationTimeout", 300.0, "seconds",
             "tasks waiting this long with no executor at all fail, saying how to start executors"),
     Setting("dstreams.driver.leaseWait", None, "seconds", "how long a new driver waits for a dead one's lease"),
+    Setting("dstreams.redis.retryWindow", 30.0, "seconds",
+            "how long Redis commands are retried while Redis cannot be reached (restart, failover)"),
     Setting("dstreams.local.dir", None, "str", "scratch directory of the driver and local workers", "spark.local.dir"),
     Setting("dstreams.streaming.blockInterval", 0.2, "seconds", "receivers cut a block this often",
             "spark.streaming.blockInterval", "ms"),

@@ -65,3 +65,32 @@ def test_no_line_is_lost_silently_when_redis_loses_its_data(monkeypatch, fault):
         assert sum(seen) == sent, f"{sent - sum(seen)} of {sent} lines were lost without an error"
     else:
         assert "input-" in str(error)
+
+
+def test_a_redis_outage_of_a_second_does_not_stop_the_stream(monkeypatch):
+    """Redis down for a second (a restart, here without persistence): the driver and the
+    executors retry their commands, recompute what was lost, and the stream goes on exactly."""
+    redis = RedisServer()
+    monkeypatch.setenv("DSTREAMS_REDIS_URL", redis.url)
+    sums: list[int] = []
+    ctx = Context("local-cluster[2]", "redis-outage", conf={"dstreams.executor.heartbeatTimeout": "2s"})
+    ssc = StreamingContext(ctx, 0.2)
+    ssc.queueStream([], default=ctx.parallelize(range(100), 4)).map(lambda x: (x % 3, x)) \
+        .reduceByKey(lambda a, b: a + b).foreachRDD(lambda rdd: sums.append(sum(v for _, v in rdd.collect())))
+    ssc.start()
+    try:
+        wait_until(lambda: len(sums) >= 3, 30, "three batches")
+        redis.kill()
+        gone = len(sums)
+        import time as _time
+        deadline = _time.monotonic() + 1.0
+        while _time.monotonic() < deadline:   # the outage: a second without Redis
+            assert not ssc.awaitTerminationOrTimeout(0.05)
+        redis.start()
+        wait_until(lambda: len(sums) >= gone + 5 or ssc.awaitTerminationOrTimeout(0), 90, "five batches after the outage")
+        assert not ssc.awaitTerminationOrTimeout(0), "the stream stopped"
+        assert set(sums) == {4950}, sums
+    finally:
+        ssc.stop(stopSparkContext=False)
+        ctx.stop()
+        redis.stop()

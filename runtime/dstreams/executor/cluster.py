@@ -51,7 +51,9 @@ class RedisBackend(SchedulerBackend):
     def __init__(self, redis_url: str, app_id: str, conf: Settings | Mapping[str, Any], expected_executors: int = 0,
                  launcher: "LocalCluster | None" = None) -> None:
         self.redis_url = redis_url
-        self.r = connect(redis_url)
+        conf = conf if isinstance(conf, Settings) else Settings(conf)
+        self.retry_window = float(conf.value("dstreams.redis.retryWindow"))
+        self.r = connect(redis_url, retry_window=self.retry_window)
         self.keys = Keys(app_id)
         self.session = uuid.uuid4().hex[:12]
         self.conf = conf = conf if isinstance(conf, Settings) else Settings(conf)
@@ -169,7 +171,7 @@ class RedisBackend(SchedulerBackend):
 
     # -- results -------------------------------------------------------------------------------
     def _result_loop(self) -> None:
-        r = connect(self.redis_url)
+        r = connect(self.redis_url, retry_window=self.retry_window)
         while not self._stopped.is_set():
             try:
                 item = r.blpop([self.keys.results], timeout=1)

@@ -42,13 +42,14 @@ class Executor:
 
     def __init__(self, redis_url: str, app_id: str, executor_id: str | None = None, cores: int = 1,
                  heartbeat_interval: float = 0.5, heartbeat_ttl: float = 3.0) -> None:
-        self.r = connect(redis_url)
+        settings = Settings.build()
+        self.r = connect(redis_url, retry_window=float(settings.value("dstreams.redis.retryWindow")))
         self.keys = Keys(app_id)
         self.executor_id = executor_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.cores = max(1, cores)
         self.heartbeat_interval = heartbeat_interval
         self.heartbeat_ttl = heartbeat_ttl
-        codec = Codec(Settings.build().value("dstreams.compression"))
+        codec = Codec(settings.value("dstreams.compression"))
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec),
                                executor_id=self.executor_id)
         self._stages: dict[str, Any] = {}
