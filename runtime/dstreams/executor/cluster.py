@@ -311,12 +311,13 @@ class RedisBackend(SchedulerBackend):
             self._await_stops_taken(ids, timeout=5.0)
         except Exception:  # noqa: BLE001
             pass
+        if self.launcher is None or not self.launcher.owns_redis:
+            try:  # (a private redis-server goes away with its keys)
+                delete_app_keys(self.r, self.keys.prefix)
+            except Exception:  # noqa: BLE001
+                pass
         if self.launcher is not None:
             self.launcher.stop()
-        try:
-            delete_app_keys(self.r, self.keys.prefix)
-        except Exception:  # noqa: BLE001
-            pass
         with self._lock:
             pending = self._slots.drain()
         _fail(pending, DStreamsError("the Context was stopped"))

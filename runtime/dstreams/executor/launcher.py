@@ -41,6 +41,7 @@ class LocalCluster:
         self._spawner = Spawner("dstreams-local-cluster")
         try:
             self.redis_url = redis_url or self._start_redis()
+            self.owns_redis = redis_url is None
         except BaseException:
             self._spawner.stop()
             raise
