@@ -72,6 +72,9 @@ def _run(ns: argparse.Namespace) -> int:
         return 2
     args = list(ns.args)
     set_launch_settings(launch)
+    if ns.pyspark:
+        from .compat import install
+        install()
     try:
         if module:
             sys.argv = [module, *args]
@@ -156,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--master", help="local[N], local[*], local-cluster[N] or redis://host:port/db")
     run.add_argument("--name", help="application name")
     run.add_argument("--conf", action="append", metavar="KEY=VALUE", help="configuration entry")
+    run.add_argument("--pyspark", action="store_true",
+                     help="run an unmodified PySpark program: `import pyspark...` resolves to dstreams")
     run.set_defaults(app_id=None)
     drv = sub.add_parser("driver", help="run an application file as the driver of a cluster app")
     drv.add_argument("app", nargs="?", help="the Python file to run")
@@ -164,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     drv.add_argument("--app-id", help="application id shared with the executors (default: generated)")
     drv.add_argument("--name", help="application name")
     drv.add_argument("--conf", action="append", metavar="KEY=VALUE", help="configuration entry")
+    drv.add_argument("--pyspark", action="store_true",
+                     help="run an unmodified PySpark program: `import pyspark...` resolves to dstreams")
     ex = sub.add_parser("executor", help="run an executor serving one application")
     ex.add_argument("--master", required=True, help="redis://host:port/db")
     ex.add_argument("--app-id", required=True, help="the application id of the driver")

@@ -30,42 +30,15 @@ __all__ = ["main", "build_namespace", "banner"]
 
 STOPPED_MESSAGE = "Ctrl-C: stopped the running StreamingContext (sc is still available)"
 
-# pyspark module -> dstreams module, for --pyspark (the modules that exist in this install)
-_PYSPARK_MODULES = {
-    "pyspark": "dstreams",
-    "pyspark.streaming": "dstreams.streaming",
-    "pyspark.streaming.listener": "dstreams.streaming.listener",
-    "pyspark.storagelevel": "dstreams.storagelevel",
-    "pyspark.accumulators": "dstreams.accumulators",
-    "pyspark.broadcast": "dstreams.broadcast",
-    "pyspark.taskcontext": "dstreams.taskcontext",
-    "pyspark.streaming.kafka": "dstreams.kafka",
-    "pyspark.mllib": "dstreams.mllib",
-    "pyspark.mllib.linalg": "dstreams.mllib.linalg",
-    "pyspark.mllib.regression": "dstreams.mllib.regression",
-    "pyspark.mllib.classification": "dstreams.mllib.classification",
-    "pyspark.mllib.clustering": "dstreams.mllib.clustering",
-    "pyspark.mllib.feature": "dstreams.mllib.feature",
-    "pyspark.mllib.util": "dstreams.mllib.util",
-    "pyspark.sql": "dstreams.sql",
-    "pyspark.sql.functions": "dstreams.sql.functions",
-    "pyspark.sql.types": "dstreams.sql.types",
-}
-
-
 def install_pyspark_names() -> list[str]:
-    """Make the ``pyspark`` module names resolve to dstreams in this process; return the names
-    installed (a dstreams module that cannot be imported, e.g. without numpy, is left out)."""
-    try:  # the compatibility layer, where it exists, knows more names
-        compat = importlib.import_module("dstreams.compat")
-        compat.install()
-        return sorted(n for n in sys.modules if n == "pyspark" or n.startswith("pyspark."))
-    except ImportError:
-        pass
+    """Make the ``pyspark`` module names resolve to dstreams in this process (dstreams.compat);
+    return the names that can be imported here (e.g. without numpy, pyspark.mllib cannot)."""
+    from .compat import PYSPARK_MODULES, install
+    install()
     installed = []
-    for alias, target in _PYSPARK_MODULES.items():
+    for alias in PYSPARK_MODULES:
         try:
-            sys.modules[alias] = importlib.import_module(target)
+            importlib.import_module(alias)
         except ImportError:
             continue
         installed.append(alias)
