@@ -93,7 +93,7 @@ class StreamingContext:
     @classmethod
     def getOrCreate(cls, checkpointPath: str, setupFunc: Callable[[], StreamingContext]) -> StreamingContext:
         """Recreate a StreamingContext from the checkpoint in ``checkpointPath`` if there is one,
-        else return ``setupFunc()``.
+        else return ``setupFunc()`` with ``checkpoint(checkpointPath)`` set (as PySpark does).
 
         A recreated context has the checkpointed DStreams (``setupFunc`` is not called); once
         started it re-runs the batches that were pending or missed while the driver was down,
@@ -105,6 +105,7 @@ class StreamingContext:
             ssc = setupFunc()
             if not isinstance(ssc, StreamingContext):
                 raise TypeError(f"setupFunc should return a StreamingContext, it returned {ssc!r}")
+            ssc.checkpoint(checkpointPath)
             return ssc
         from ..context import Context
         return cls._from_checkpoint(Context.getOrCreate(), data, checkpointPath)

@@ -208,12 +208,15 @@ class DStream:
 
     def _validate_at_start(self) -> None:
         if self._checkpoint_ms is not None:
-            if not self._ssc._graph.checkpoint_dir:
+            # as in Spark, the Context's checkpoint directory is enough (sc.setCheckpointDir): the
+            # state's RDDs go there; ssc.checkpoint() also sets it, and adds metadata checkpoints
+            if not self._ssc._graph.checkpoint_dir and self._sc._checkpoint_dir is None:
                 what = self._stateful_name() or self._name()
                 raise ValueError(
                     f"{what} needs a checkpoint directory, and none has been set: call "
-                    f"ssc.checkpoint(directory) before ssc.start() (Spark: \"The checkpoint directory "
-                    f"has not been set. Please set it by StreamingContext.checkpoint().\")")
+                    f"ssc.checkpoint(directory) (or sc.setCheckpointDir(directory)) before ssc.start() "
+                    f"(Spark: \"The checkpoint directory has not been set. Please set it by "
+                    f"StreamingContext.checkpoint().\")")
             if self._checkpoint_ms < self._slide_ms or self._checkpoint_ms % self._slide_ms:
                 raise ValueError(
                     f"the checkpoint interval of {self._name()} is {self._checkpoint_ms / 1000} s, which is "
