@@ -57,18 +57,6 @@ def test_updateStateByKey_calls_update_for_every_key_every_batch(ck):
     assert out[:4] == [[("a", 1)], [("a", 2), ("b", 1)], [("a", 3), ("b", 2)], [("a", 4), ("b", 3)]]
 
 
-def test_stateful_without_checkpoint_fails_at_start(runner):
-    runner.ssc.queueStream([[("a", 1)]]).updateStateByKey(lambda vs, s: 1).pprint()
-    with pytest.raises(ValueError, match=r"updateStateByKey .*needs a checkpoint directory.*ssc\.checkpoint"):
-        runner.ssc.start()
-
-
-def test_inverse_window_without_checkpoint_fails_at_start(runner):
-    runner.ssc.queueStream([[1]]).countByWindow(1.0, 0.5).pprint()
-    with pytest.raises(ValueError, match="checkpoint directory"):
-        runner.ssc.start()
-
-
 def running_count(key, value, state: State):
     n = (state.get() if state.exists() else 0) + value
     state.update(n)
@@ -153,11 +141,3 @@ def test_state_is_kept_as_one_map_per_partition(ck):
     assert out[1] == [(i, 2) for i in range(20)]
 
 
-def test_start_can_be_retried_after_adding_the_checkpoint(runner, tmp_path):
-    out = runner.collect(runner.ssc.queueStream([[("a", 1)], [("a", 2)]]).updateStateByKey(
-        lambda vs, s: (s or 0) + sum(vs)))
-    with pytest.raises(ValueError, match="checkpoint"):
-        runner.ssc.start()
-    runner.ssc.checkpoint(str(tmp_path / "ck"))
-    runner.run(2)
-    assert out[:2] == [[("a", 1)], [("a", 3)]]
