@@ -65,3 +65,18 @@ def test_unreachable_s3_endpoint_fails_fast_naming_it(monkeypatch):
         with pytest.raises(StorageAccessError, match=f"127.0.0.1:{port}"):
             ctx.setCheckpointDir("s3://nowhere/ckpt")
     s3fs.S3FileSystem.clear_instance_cache()
+
+
+def test_a_file_stream_with_bad_s3_credentials_fails_at_start(s3_env, monkeypatch):
+    from dstreams.streaming import StreamingContext
+    bucket = s3_env
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
+    import s3fs
+    s3fs.S3FileSystem.clear_instance_cache()
+    with Context("local[1]", "s3-stream-bad") as ctx:
+        ssc = StreamingContext(ctx, 0.5)
+        ssc.textFileStream(f"s3://{bucket}/in").count().pprint()
+        with pytest.raises(StorageAccessError, match=f"cannot list s3://{bucket}/in"):
+            ssc.start()
+        ssc.stop(stopSparkContext=False)
+    s3fs.S3FileSystem.clear_instance_cache()

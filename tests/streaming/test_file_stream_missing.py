@@ -174,3 +174,15 @@ def test_a_restart_from_the_checkpoint_gets_past_the_batch_with_the_setting_on(d
         finally:
             ssc.stop(stopSparkContext=False)
     assert sorted(SEEN) == ["l1", "l2"]
+
+
+def test_a_file_stream_on_a_missing_directory_fails_at_start(ctx, tmp_path):
+    from dstreams.errors import InputPathNotFoundError
+    from dstreams.testing import StreamRunner
+    runner = StreamRunner(ctx)
+    try:
+        runner.ssc.textFileStream(str(tmp_path / "nowhere")).count().pprint()
+        with pytest.raises(InputPathNotFoundError, match="does not exist.*create it before starting"):
+            runner.ssc.start()
+    finally:
+        runner.stop()

@@ -18,7 +18,7 @@ from typing import Any
 
 import fsspec
 
-from ..errors import InputPathNotFoundError
+from ..errors import InputPathNotFoundError, StorageAccessError
 from ..files import get_fs
 from ..rdd_impl import BinaryRecordsRDD, TextFileRDD
 from ..streaming.dstream import InputDStream
@@ -92,6 +92,24 @@ class FileInputDStream(InputDStream):
             return fs.ls(path, detail=True)
         except FileNotFoundError:
             return []
+
+    def start(self) -> None:
+        """Fail at the context's start when the directory cannot be watched: it does not exist
+        (InputPathNotFoundError) or the store refuses to list it (StorageAccessError: a bad
+        endpoint or credentials), instead of running with empty batches."""
+        fs, path = self._filesystem()
+        if fsspec.core.has_magic(path):
+            return  # a glob may match nothing yet
+        try:
+            fs.invalidate_cache()
+            found = fs.exists(path) and fs.isdir(path)
+        except Exception as exc:  # noqa: BLE001 - the store's own errors (credentials, endpoint...)
+            raise StorageAccessError(
+                f"{self._name()}: cannot list {self._directory}: {type(exc).__name__}: {exc}") from exc
+        if not found:
+            raise InputPathNotFoundError(
+                f"{self._name()}: the directory {self._directory} does not exist (or is not a directory): "
+                f"create it before starting the StreamingContext")
 
     def _find_new_files(self, t: int) -> list[str]:
         threshold = max(self._initial_threshold, t - self._remember_files_ms)
