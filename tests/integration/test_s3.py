@@ -80,3 +80,14 @@ def test_a_file_stream_with_bad_s3_credentials_fails_at_start(s3_env, monkeypatc
             ssc.start()
         ssc.stop(stopSparkContext=False)
     s3fs.S3FileSystem.clear_instance_cache()
+
+
+def test_a_file_stream_on_an_empty_s3_prefix_starts(s3_env):
+    """An object store has no directories: a prefix with no object yet is a valid input."""
+    from dstreams.streaming import StreamingContext
+    with Context("local[1]", "s3-stream-empty") as ctx:
+        ssc = StreamingContext(ctx, 0.5)
+        ssc.textFileStream(f"s3://{s3_env}/not-yet/").count().foreachRDD(lambda rdd: None)
+        ssc.start()
+        assert not ssc.awaitTerminationOrTimeout(0)
+        ssc.stop(stopSparkContext=False)

@@ -100,9 +100,17 @@ class FileInputDStream(InputDStream):
         fs, path = self._filesystem()
         if fsspec.core.has_magic(path):
             return  # a glob may match nothing yet
+        local = "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
         try:
             fs.invalidate_cache()
-            found = fs.exists(path) and fs.isdir(path)
+            if local:
+                found = fs.isdir(path)
+            else:  # an object store has no directories: an empty prefix is fine, a refusal is not
+                try:
+                    fs.ls(path, detail=False)
+                except FileNotFoundError:
+                    pass
+                found = True
         except Exception as exc:  # noqa: BLE001 - the store's own errors (credentials, endpoint...)
             raise StorageAccessError(
                 f"{self._name()}: cannot list {self._directory}: {type(exc).__name__}: {exc}") from exc
