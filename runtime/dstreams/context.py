@@ -171,9 +171,9 @@ class Context:
 
     def __reduce__(self):
         raise ContextUsedInTaskError(
-            "It appears that you are attempting to reference the Context from a broadcast variable, "
-            "action, or transformation. The Context can only be used on the driver, not in code that "
-            "runs on executors.")
+            "It appears that you are attempting to reference SparkContext from a broadcast variable, "
+            "action, or transformation. SparkContext (dstreams' Context) can only be used on the driver, "
+            "not in code that runs on executors (as in Spark, SPARK-5063).")
 
     def _new_rdd_id(self) -> int:
         return next(self._rdd_ids)

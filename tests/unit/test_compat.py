@@ -60,3 +60,12 @@ def test_a_pyspark_module_dstreams_lacks_is_named() -> None:
     finally:
         compat.uninstall()
     assert "pyspark" not in sys.modules or not sys.modules["pyspark"].__name__.startswith("dstreams")
+
+
+def test_a_closure_over_the_context_says_sparkcontext_as_spark_does() -> None:
+    from dstreams import Context
+    from dstreams.errors import ContextUsedInTaskError, NotSerializableError
+    with Context("local[1]", "closure") as sc:
+        rdd = sc.parallelize([1, 2])
+        with pytest.raises((ContextUsedInTaskError, NotSerializableError), match="reference SparkContext"):
+            rdd.map(lambda x: sc.parallelize([x]).count()).collect()
