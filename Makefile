@@ -7,7 +7,7 @@ MASTER ?= local[2]
 BATCHES ?= 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test unit lint bench clean
+.PHONY: help venv run test unit lint bench soak clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -37,6 +37,9 @@ unit: venv ## run the unit tests only (no servers)
 bench: venv ## benchmarks side by side with PySpark (~40 min; BENCH_ARGS=--quick, see python -m bench --help)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m bench $(BENCH_ARGS)
+
+soak: venv ## a stateful stream on local-cluster[2] with executor kills (SOAK_MINUTES=60): exactness, memory, Redis keys
+	$(PY) -m bench.soak --minutes $(or $(SOAK_MINUTES),60)
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis
