@@ -271,10 +271,3 @@ class Settings(Mapping[str, Any]):
     def to_environ(self) -> dict[str, str]:
         """Return the settings as ``DSTREAMS_CONF_*`` variables, to start executors with."""
         return {ENV_PREFIX + k: str(v) for k, v in self._raw.items() if v is not None}
-
-
-def describe() -> Iterator[tuple[str, str | None, Any, str]]:
-    """Yield (key, Spark's key, default, meaning) for every declared setting."""
-    for s in SETTINGS:
-        yield s.key, s.spark, s.default, s.doc
-

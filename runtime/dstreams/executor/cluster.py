@@ -51,12 +51,11 @@ class RedisBackend(SchedulerBackend):
     def __init__(self, redis_url: str, app_id: str, conf: Settings | Mapping[str, Any], expected_executors: int = 0,
                  launcher: "LocalCluster | None" = None) -> None:
         self.redis_url = redis_url
-        conf = conf if isinstance(conf, Settings) else Settings(conf)
+        self.conf = conf = conf if isinstance(conf, Settings) else Settings(conf)
         self.retry_window = float(conf.value("dstreams.redis.retryWindow"))
         self.r = connect(redis_url, retry_window=self.retry_window)
         self.keys = Keys(app_id)
         self.session = uuid.uuid4().hex[:12]
-        self.conf = conf = conf if isinstance(conf, Settings) else Settings(conf)
         codec = Codec(conf.value("dstreams.compression"))
         self.env = ExecutorEnv(app_id, RedisBlockStore(self.r, app_id, codec), RedisShuffleStore(self.r, app_id, codec))
         self.expected = expected_executors

@@ -224,7 +224,7 @@ class DAGScheduler:
         failures: dict[int, int] = defaultdict(int)
         losses: dict[int, int] = defaultdict(int)
         lost: list[FetchFailedError | StoredBlockLostError] = []
-        fatal: tuple[Any, TaskResult] | None = None
+        fatal: tuple[Any, TaskResult, int] | None = None  # (task, result, attempts it had)
         try:
             while futures:
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -247,7 +247,7 @@ class DAGScheduler:
                         n = losses[task.partition]
                         if not long_running and n >= self.max_task_losses:
                             if fatal is None:
-                                fatal = (task, _lost_too_often(task, res, n))
+                                fatal = (task, _lost_too_often(task, res, n), n)
                         else:
                             log.info("task %s lost (%s); resubmitting", task, res.error)
                             if fatal is None:
@@ -262,7 +262,7 @@ class DAGScheduler:
                         log.warning("task %s failed (attempt %d of %d): %s", task, n,
                                     self.max_task_failures, res.error)
                         if fatal is None and n >= self.max_task_failures:
-                            fatal = (task, res)
+                            fatal = (task, res, n)
                         elif fatal is None and not lost:
                             retry = _next_attempt(task)
                             futures[backend.submit(retry, stage_id)] = retry
@@ -270,8 +270,7 @@ class DAGScheduler:
         finally:
             backend.stage_finished(stage_id)
         if fatal is not None:
-            raise _job_failure(fatal[0], fatal[1], losses[fatal[0].partition]
-                               if isinstance(fatal[1].error, TaskLostError) else self.max_task_failures)
+            raise _job_failure(*fatal)
         return results, lost
 
 
